@@ -1,0 +1,217 @@
+package components
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// NodeServiceAccountRole holds what GKE nodes need (logs, metrics, metadata)
+// and nothing else, unlike the default compute service account's Editor.
+const NodeServiceAccountRole = "roles/container.defaultNodeServiceAccount"
+
+const (
+	cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform"
+	// gkeMetadata makes pods see the GKE metadata server, which serves
+	// Workload Identity tokens and hides the node's own credentials.
+	gkeMetadata    = "GKE_METADATA"
+	imageType      = "COS_CONTAINERD"
+	releaseChannel = "REGULAR"
+)
+
+type clusterArgs struct {
+	Project, Zone, Name                 string
+	NetworkID, SubnetworkID             pulumi.StringOutput
+	PodsRangeName, ServicesRangeName    string
+	MasterCIDR                          string
+	AuthorizedNetworks                  []string
+	DeletionProtection                  bool
+	NodePoolName, MachineType, DiskType string
+	NodeCount, DiskSizeGB               int
+	Preemptible                         bool
+}
+
+type cluster struct {
+	Name, Endpoint, WorkloadPool pulumi.StringOutput
+	// Kubeconfig is secret: it names the cluster's CA and endpoint.
+	Kubeconfig         pulumi.StringOutput
+	KubernetesProvider *kubernetes.Provider
+}
+
+// newCluster creates the nodes' own service account, a private, VPC-native,
+// zonal cluster with Workload Identity, its node pool, and a Kubernetes
+// provider that talks to it.
+func newCluster(ctx *pulumi.Context, name string, args clusterArgs, opts ...pulumi.ResourceOption) (*cluster, error) {
+	nodeSA, nodeGrant, err := newNodeServiceAccount(ctx, name, args, opts...)
+	if err != nil {
+		return nil, err
+	}
+	gke, err := container.NewCluster(ctx, name+"-cluster", &container.ClusterArgs{
+		Project:               pulumi.String(args.Project),
+		Location:              pulumi.String(args.Zone),
+		Name:                  pulumi.String(args.Name),
+		Network:               args.NetworkID,
+		Subnetwork:            args.SubnetworkID,
+		DeletionProtection:    pulumi.Bool(args.DeletionProtection),
+		RemoveDefaultNodePool: pulumi.Bool(true),
+		InitialNodeCount:      pulumi.Int(1),
+		NodeConfig:            defaultPoolNodeConfig(nodeSA.Email),
+		NetworkingMode:        pulumi.String("VPC_NATIVE"),
+		IpAllocationPolicy: &container.ClusterIpAllocationPolicyArgs{
+			ClusterSecondaryRangeName:  pulumi.String(args.PodsRangeName),
+			ServicesSecondaryRangeName: pulumi.String(args.ServicesRangeName),
+		},
+		WorkloadIdentityConfig: &container.ClusterWorkloadIdentityConfigArgs{
+			WorkloadPool: pulumi.String(args.Project + ".svc.id.goog"),
+		},
+		PrivateClusterConfig: &container.ClusterPrivateClusterConfigArgs{
+			EnablePrivateNodes:    pulumi.Bool(true),
+			EnablePrivateEndpoint: pulumi.Bool(false),
+			MasterIpv4CidrBlock:   pulumi.String(args.MasterCIDR),
+		},
+		MasterAuthorizedNetworksConfig: &container.ClusterMasterAuthorizedNetworksConfigArgs{
+			CidrBlocks: authorizedNetworks(args.AuthorizedNetworks),
+		},
+		MasterAuth: &container.ClusterMasterAuthArgs{
+			ClientCertificateConfig: &container.ClusterMasterAuthClientCertificateConfigArgs{
+				IssueClientCertificate: pulumi.Bool(false),
+			},
+		},
+		EnableLegacyAbac:    pulumi.Bool(false),
+		EnableShieldedNodes: pulumi.Bool(true),
+		ReleaseChannel:      &container.ClusterReleaseChannelArgs{Channel: pulumi.String(releaseChannel)},
+	}, slices.Concat(opts, []pulumi.ResourceOption{
+		pulumi.DependsOn([]pulumi.Resource{nodeGrant}),
+		pulumi.Protect(args.DeletionProtection),
+		// The default pool's node config only matters while GKE creates and
+		// removes that pool; GKE reports it differently afterwards.
+		pulumi.IgnoreChanges([]string{"nodeConfig"}),
+	})...)
+	if err != nil {
+		return nil, fmt.Errorf("creating cluster: %w", err)
+	}
+	if _, err := newNodePool(ctx, name, args, gke.Name, nodeSA.Email, opts...); err != nil {
+		return nil, err
+	}
+	kubeconfig := pulumi.ToSecret(pulumi.All(gke.Name, gke.Endpoint, gke.MasterAuth.ClusterCaCertificate().Elem()).ApplyT(
+		func(v []any) string {
+			return gkeKubeconfig(args.Project, args.Zone, v[0].(string), v[1].(string), v[2].(string))
+		})).(pulumi.StringOutput)
+	provider, err := kubernetes.NewProvider(ctx, name+"-kubernetes", &kubernetes.ProviderArgs{
+		Kubeconfig: kubeconfig,
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating Kubernetes provider: %w", err)
+	}
+	return &cluster{
+		Name:               gke.Name,
+		Endpoint:           gke.Endpoint,
+		WorkloadPool:       gke.WorkloadIdentityConfig.WorkloadPool().Elem(),
+		Kubeconfig:         kubeconfig,
+		KubernetesProvider: provider,
+	}, nil
+}
+
+// newNodeServiceAccount gives the nodes an account of their own, so that they
+// never run as the project's default compute service account.
+func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, opts ...pulumi.ResourceOption,
+) (*serviceaccount.Account, pulumi.Resource, error) {
+	nodeSA, err := serviceaccount.NewAccount(ctx, name+"-node-sa", &serviceaccount.AccountArgs{
+		Project:     pulumi.String(args.Project),
+		AccountId:   pulumi.String(nodeAccountID(args.Name)),
+		DisplayName: pulumi.Sprintf("gkewi nodes of %s", args.Name),
+	}, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating node service account: %w", err)
+	}
+	grant, err := projects.NewIAMMember(ctx, name+"-node-sa-role", &projects.IAMMemberArgs{
+		Project: pulumi.String(args.Project),
+		Role:    pulumi.String(NodeServiceAccountRole),
+		Member:  pulumi.Sprintf("serviceAccount:%s", nodeSA.Email),
+	}, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("granting the node service account its role: %w", err)
+	}
+	return nodeSA, grant, nil
+}
+
+// maxNodeAccountPrefix keeps "<cluster>-nodes" within 30 characters.
+const maxNodeAccountPrefix = 24
+
+func nodeAccountID(clusterName string) string {
+	if len(clusterName) > maxNodeAccountPrefix {
+		clusterName = clusterName[:maxNodeAccountPrefix]
+	}
+	return clusterName + "-nodes"
+}
+
+func newNodePool(ctx *pulumi.Context, name string, args clusterArgs, clusterName, nodeSA pulumi.StringOutput,
+	opts ...pulumi.ResourceOption,
+) (*container.NodePool, error) {
+	pool, err := container.NewNodePool(ctx, name+"-node-pool", &container.NodePoolArgs{
+		Project:   pulumi.String(args.Project),
+		Location:  pulumi.String(args.Zone),
+		Cluster:   clusterName,
+		Name:      pulumi.String(args.NodePoolName),
+		NodeCount: pulumi.Int(args.NodeCount),
+		NodeConfig: &container.NodePoolNodeConfigArgs{
+			MachineType:    pulumi.String(args.MachineType),
+			DiskSizeGb:     pulumi.Int(args.DiskSizeGB),
+			DiskType:       pulumi.String(args.DiskType),
+			ImageType:      pulumi.String(imageType),
+			Preemptible:    pulumi.Bool(args.Preemptible),
+			ServiceAccount: nodeSA,
+			OauthScopes:    pulumi.StringArray{pulumi.String(cloudPlatformScope)},
+			Metadata:       pulumi.StringMap{"disable-legacy-endpoints": pulumi.String("true")},
+			WorkloadMetadataConfig: &container.NodePoolNodeConfigWorkloadMetadataConfigArgs{
+				Mode: pulumi.String(gkeMetadata),
+			},
+			ShieldedInstanceConfig: &container.NodePoolNodeConfigShieldedInstanceConfigArgs{
+				EnableSecureBoot:          pulumi.Bool(true),
+				EnableIntegrityMonitoring: pulumi.Bool(true),
+			},
+		},
+		Management: &container.NodePoolManagementArgs{
+			AutoRepair:  pulumi.Bool(true),
+			AutoUpgrade: pulumi.Bool(true),
+		},
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating node pool: %w", err)
+	}
+	return pool, nil
+}
+
+// defaultPoolNodeConfig hardens the default pool that GKE creates and removes
+// again, so that even its short-lived nodes never run as the default compute
+// service account or expose the node's metadata.
+func defaultPoolNodeConfig(nodeSA pulumi.StringOutput) *container.ClusterNodeConfigArgs {
+	return &container.ClusterNodeConfigArgs{
+		ServiceAccount: nodeSA,
+		OauthScopes:    pulumi.StringArray{pulumi.String(cloudPlatformScope)},
+		Metadata:       pulumi.StringMap{"disable-legacy-endpoints": pulumi.String("true")},
+		WorkloadMetadataConfig: &container.ClusterNodeConfigWorkloadMetadataConfigArgs{
+			Mode: pulumi.String(gkeMetadata),
+		},
+		ShieldedInstanceConfig: &container.ClusterNodeConfigShieldedInstanceConfigArgs{
+			EnableSecureBoot:          pulumi.Bool(true),
+			EnableIntegrityMonitoring: pulumi.Bool(true),
+		},
+	}
+}
+
+func authorizedNetworks(cidrs []string) container.ClusterMasterAuthorizedNetworksConfigCidrBlockArray {
+	blocks := make(container.ClusterMasterAuthorizedNetworksConfigCidrBlockArray, len(cidrs))
+	for i, cidr := range cidrs {
+		blocks[i] = container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs{
+			CidrBlock:   pulumi.String(cidr),
+			DisplayName: pulumi.String(fmt.Sprintf("authorized-%d", i)),
+		}
+	}
+	return blocks
+}

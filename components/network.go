@@ -1,0 +1,59 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+type networkArgs struct {
+	Project, Region                    string
+	Network, Subnetwork                string
+	SubnetCIDR, PodsCIDR, ServicesCIDR string
+}
+
+type network struct {
+	NetworkID, NetworkName           pulumi.StringOutput
+	SubnetworkID, SubnetworkName     pulumi.StringOutput
+	PodsRangeName, ServicesRangeName string
+}
+
+// newNetwork creates a custom-mode VPC and one subnetwork with Private Google
+// Access, so that private nodes reach Google's APIs and registries without a
+// public address, plus the secondary ranges a VPC-native cluster needs.
+func newNetwork(ctx *pulumi.Context, name string, args networkArgs, opts ...pulumi.ResourceOption) (*network, error) {
+	vpc, err := compute.NewNetwork(ctx, name+"-network", &compute.NetworkArgs{
+		Project:               pulumi.String(args.Project),
+		Name:                  pulumi.String(args.Network),
+		AutoCreateSubnetworks: pulumi.Bool(false),
+		RoutingMode:           pulumi.String("REGIONAL"),
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating network: %w", err)
+	}
+	const pods, services = "pods", "services"
+	subnet, err := compute.NewSubnetwork(ctx, name+"-subnetwork", &compute.SubnetworkArgs{
+		Project:               pulumi.String(args.Project),
+		Region:                pulumi.String(args.Region),
+		Name:                  pulumi.String(args.Subnetwork),
+		Network:               vpc.ID().ToStringOutput(),
+		IpCidrRange:           pulumi.String(args.SubnetCIDR),
+		PrivateIpGoogleAccess: pulumi.Bool(true),
+		SecondaryIpRanges: compute.SubnetworkSecondaryIpRangeArray{
+			compute.SubnetworkSecondaryIpRangeArgs{RangeName: pulumi.String(pods), IpCidrRange: pulumi.String(args.PodsCIDR)},
+			compute.SubnetworkSecondaryIpRangeArgs{RangeName: pulumi.String(services), IpCidrRange: pulumi.String(args.ServicesCIDR)},
+		},
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating subnetwork: %w", err)
+	}
+	return &network{
+		NetworkID:         vpc.ID().ToStringOutput(),
+		NetworkName:       vpc.Name,
+		SubnetworkID:      subnet.ID().ToStringOutput(),
+		SubnetworkName:    subnet.Name,
+		PodsRangeName:     pods,
+		ServicesRangeName: services,
+	}, nil
+}

@@ -1,0 +1,294 @@
+package tests
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Values the mocks hand out where a real provider computes them.
+const (
+	fakeRandomHex = "a1b2"
+	fakeEndpoint  = "198.51.100.10"
+	fakeCA        = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"
+	testProject   = "gkewi"
+	testStack     = "dev"
+)
+
+// registration is one resource as the program registered it.
+type registration struct {
+	URN, Type, Name string
+	// Parent and Provider are the names of the parent resource and of the
+	// explicit provider, or empty.
+	Parent, Provider string
+	Custom           bool
+	Protect          bool
+	IgnoreChanges    []string
+	Inputs           resource.PropertyMap
+	// Outputs are the inputs plus what the mock provider computed.
+	Outputs resource.PropertyMap
+	// DependsOn names every resource this one waits for, explicit or through
+	// an input.
+	DependsOn []string
+}
+
+// recorder is a pulumi.MockResourceMonitor that records every registration.
+type recorder struct {
+	mu                sync.Mutex
+	resources         []registration
+	outputsRegistered int
+}
+
+func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	rpc := args.RegisterRPC
+	id, outputs := computed(args.TypeToken, args.Name, args.Inputs)
+	reg := registration{
+		URN:           mockURN(rpc.GetParent(), args.TypeToken, args.Name),
+		Type:          args.TypeToken,
+		Name:          args.Name,
+		Parent:        urnName(rpc.GetParent()),
+		Provider:      providerName(args.Provider),
+		Custom:        args.Custom,
+		Protect:       rpc.GetProtect(),
+		IgnoreChanges: rpc.GetIgnoreChanges(),
+		Inputs:        args.Inputs,
+		Outputs:       outputs,
+	}
+	for _, dep := range rpc.GetDependencies() {
+		reg.DependsOn = append(reg.DependsOn, urnName(dep))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.resources = append(r.resources, reg)
+	return id, outputs, nil
+}
+
+// Call fails every invoke the program is not expected to make.
+func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return nil, fmt.Errorf("unexpected invoke %s", args.Token)
+}
+
+func (r *recorder) RegisterResourceOutputs() (*emptypb.Empty, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.outputsRegistered++
+	return &emptypb.Empty{}, nil
+}
+
+// computed is what a real provider would return for a resource: its id, and
+// its inputs plus the outputs the program reads.
+func computed(typ, name string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
+	out := inputs.Copy()
+	str := func(key string) string {
+		if v, ok := inputs[resource.PropertyKey(key)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	id := name + "-id"
+	switch typ {
+	case "random:index/randomId:RandomId":
+		out["hex"] = resource.NewProperty(fakeRandomHex)
+	case "gcp:serviceaccount/account:Account":
+		email := fmt.Sprintf("%s@%s.iam.gserviceaccount.com", str("accountId"), str("project"))
+		out["email"] = resource.NewProperty(email)
+		out["name"] = resource.NewProperty(fmt.Sprintf("projects/%s/serviceAccounts/%s", str("project"), email))
+		out["member"] = resource.NewProperty("serviceAccount:" + email)
+		id = out["name"].StringValue()
+	case "gcp:compute/network:Network":
+		id = fmt.Sprintf("projects/%s/global/networks/%s", str("project"), str("name"))
+	case "gcp:compute/subnetwork:Subnetwork":
+		id = fmt.Sprintf("projects/%s/regions/%s/subnetworks/%s", str("project"), str("region"), str("name"))
+	case "gcp:container/cluster:Cluster":
+		out["endpoint"] = resource.NewProperty(fakeEndpoint)
+		masterAuth := resource.PropertyMap{}
+		if v, ok := inputs["masterAuth"]; ok && v.IsObject() {
+			masterAuth = v.ObjectValue().Copy()
+		}
+		masterAuth["clusterCaCertificate"] = resource.NewProperty(fakeCA)
+		out["masterAuth"] = resource.NewProperty(masterAuth)
+		id = fmt.Sprintf("projects/%s/locations/%s/clusters/%s", str("project"), str("location"), str("name"))
+	}
+	return id, out
+}
+
+// mockURN is the URN the mock monitor gives a resource.
+func mockURN(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(testStack, testProject, parentType, tokens.Type(typ), name))
+}
+
+func urnName(urn string) string {
+	if urn == "" || !resource.URN(urn).IsValid() {
+		return ""
+	}
+	return resource.URN(urn).Name()
+}
+
+// providerName is the name of the provider in a reference "URN::ID".
+func providerName(ref string) string {
+	if i := strings.LastIndex(ref, "::"); i >= 0 {
+		return urnName(ref[:i])
+	}
+	return ""
+}
+
+// run runs program under the recording mocks with the given stack config.
+func run(program pulumi.RunFunc, config map[string]string) (*recorder, error) {
+	rec := &recorder{}
+	err := pulumi.RunErr(program, pulumi.WithMocks(testProject, testStack, rec), func(info *pulumi.RunInfo) {
+		info.Config = config
+	})
+	return rec, err
+}
+
+// stackConfig reads the config of Pulumi.<stack>.yaml as `pulumi` hands it to
+// the program: strings as they are, everything else as JSON.
+func stackConfig(t *testing.T, stack string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("../Pulumi.%s.yaml", stack))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	config := map[string]string{}
+	for key, value := range file.Config {
+		config[key] = configString(t, value)
+	}
+	return config
+}
+
+func configString(t *testing.T, value any) string {
+	t.Helper()
+	switch v := value.(type) {
+	case string:
+		return v
+	case bool, int, float64:
+		return fmt.Sprint(v)
+	default:
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+}
+
+// withConfig returns a copy of config with the given keys set, or removed
+// where the value is empty.
+func withConfig(config map[string]string, changes map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range config {
+		out[k] = v
+	}
+	for k, v := range changes {
+		if v == "" {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// byType returns the registrations of one type, in registration order.
+func (r *recorder) byType(typ string) []registration {
+	var out []registration
+	for _, reg := range r.resources {
+		if reg.Type == typ {
+			out = append(out, reg)
+		}
+	}
+	return out
+}
+
+// one returns the single registration of a type and name.
+func (r *recorder) one(t *testing.T, typ, name string) registration {
+	t.Helper()
+	for _, reg := range r.resources {
+		if reg.Type == typ && reg.Name == name {
+			return reg
+		}
+	}
+	t.Fatalf("no %s named %q was registered; registered: %v", typ, name, r.names())
+	return registration{}
+}
+
+func (r *recorder) names() []string {
+	var names []string
+	for _, reg := range r.resources {
+		names = append(names, reg.Type+" "+reg.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// get returns the plain value at path in the inputs (or outputs), with
+// secrets unwrapped; map keys are strings, list indexes ints.
+func get(m resource.PropertyMap, path ...any) any {
+	v := resource.NewProperty(m)
+	for _, step := range path {
+		v = unwrapSecret(v)
+		switch s := step.(type) {
+		case string:
+			if !v.IsObject() {
+				return nil
+			}
+			v = v.ObjectValue()[resource.PropertyKey(s)]
+		case int:
+			if !v.IsArray() || s >= len(v.ArrayValue()) {
+				return nil
+			}
+			v = v.ArrayValue()[s]
+		}
+	}
+	return plain(v)
+}
+
+func unwrapSecret(v resource.PropertyValue) resource.PropertyValue {
+	for v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	return v
+}
+
+func plain(v resource.PropertyValue) any {
+	v = unwrapSecret(v)
+	switch {
+	case v.IsObject():
+		out := map[string]any{}
+		for k, e := range v.ObjectValue() {
+			out[string(k)] = plain(e)
+		}
+		return out
+	case v.IsArray():
+		var out []any
+		for _, e := range v.ArrayValue() {
+			out = append(out, plain(e))
+		}
+		return out
+	case v.IsNull():
+		return nil
+	default:
+		return v.V
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -438,5 +439,52 @@ func assertPath(t *testing.T, reg registration, want any, path ...any) {
 	t.Helper()
 	if got := get(reg.Inputs, path...); !reflect.DeepEqual(got, want) {
 		t.Errorf("%s %s: %v = %#v, want %#v", reg.Type, reg.Name, path, got, want)
+	}
+}
+
+func TestComponentOutputsWhatAUserNeeds(t *testing.T) {
+	var mu sync.Mutex
+	outputs := map[string]any{}
+	_, err := run(func(ctx *pulumi.Context) error {
+		args, err := stacks.LoadArgs(ctx, "gkewi")
+		if err != nil {
+			return err
+		}
+		job, err := components.NewWorkloadIdentityCronJob(ctx, "gkewi", args)
+		if err != nil {
+			return err
+		}
+		for key, value := range job.Outputs() {
+			pulumi.ToOutput(value).ApplyT(func(v any) any {
+				mu.Lock()
+				defer mu.Unlock()
+				outputs[key] = v
+				return v
+			})
+		}
+		return nil
+	}, stackConfig(t, "dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"gsaEmail":                 devGSAEmail,
+		"workloadIdentityMember":   "serviceAccount:" + devProject + ".svc.id.goog[" + devNamespace + "/" + devKSA + "]",
+		"workloadPool":             devProject + ".svc.id.goog",
+		"clusterName":              "gkewi-dev",
+		"clusterEndpoint":          fakeEndpoint,
+		"network":                  "gkewi-dev",
+		"subnetwork":               "gkewi-dev-asia-northeast1",
+		"namespace":                devNamespace,
+		"kubernetesServiceAccount": devKSA,
+		"cronJobName":              "workload-identity-test",
+	}
+	for key, value := range want {
+		if outputs[key] != value {
+			t.Errorf("output %s = %#v, want %#v", key, outputs[key], value)
+		}
+	}
+	if kubeconfig, _ := outputs["kubeconfig"].(string); !strings.Contains(kubeconfig, "gke-gcloud-auth-plugin") {
+		t.Errorf("output kubeconfig is not a gke-gcloud-auth-plugin kubeconfig: %q", kubeconfig)
 	}
 }

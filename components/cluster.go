@@ -33,7 +33,7 @@ type clusterArgs struct {
 	DeletionProtection                  bool
 	NodePoolName, MachineType, DiskType string
 	NodeCount, DiskSizeGB               int
-	Preemptible                         bool
+	Preemptible, Spot                   bool
 }
 
 type cluster struct {
@@ -165,6 +165,7 @@ func newNodePool(ctx *pulumi.Context, name string, args clusterArgs, clusterName
 			DiskType:       pulumi.String(args.DiskType),
 			ImageType:      pulumi.String(imageType),
 			Preemptible:    pulumi.Bool(args.Preemptible),
+			Spot:           pulumi.Bool(args.Spot),
 			ServiceAccount: nodeSA,
 			OauthScopes:    pulumi.StringArray{pulumi.String(cloudPlatformScope)},
 			Metadata:       pulumi.StringMap{"disable-legacy-endpoints": pulumi.String("true")},

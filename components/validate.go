@@ -6,21 +6,48 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
+	"unicode"
+	// Time zones must load the same on every machine, whatever it has installed.
+	_ "time/tzdata"
 
+	"github.com/distribution/reference"
 	"github.com/robfig/cron/v3"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Problem is one bad argument: the argument's key (its `pulumi` tag, with an
-// index for list items), the value given, and what is wrong with it.
+// index for list items), the value given, and what is wrong with it. Message
+// names other arguments as {key}, so that each caller can spell keys its way.
 type Problem struct {
 	Key     string
 	Value   string
 	Message string
 }
 
+var keyReference = regexp.MustCompile(`\{([a-zA-Z]+)\}`)
+
+// Format renders the problem as one line, with every key spelled by keyName.
+func (p Problem) Format(keyName func(string) string) string {
+	message := keyReference.ReplaceAllStringFunc(p.Message, func(ref string) string {
+		return keyName(strings.Trim(ref, "{}"))
+	})
+	return oneLine(fmt.Sprintf("%s: %q %s", keyName(p.Key), p.Value, message))
+}
+
+// oneLine escapes control characters, which a key or a parser's message may
+// carry from the value, so that each problem stays on its own line.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
 func (p Problem) String() string {
-	return fmt.Sprintf("%s: %q %s", p.Key, p.Value, p.Message)
+	return p.Format(func(key string) string { return key })
 }
 
 // ValidationError lists every problem found in one set of arguments.
@@ -49,8 +76,11 @@ const (
 var (
 	accountIDPattern = regexp.MustCompile(`^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$`)
 	gcpNamePattern   = regexp.MustCompile(`^[a-z](?:[-a-z0-9]*[a-z0-9])?$`)
-	rolePattern      = regexp.MustCompile(`^(roles/[a-zA-Z0-9_.]+|(projects|organizations)/[^/]+/roles/[a-zA-Z0-9_.]+)$`)
+	rolePattern      = regexp.MustCompile(`^(roles|(projects|organizations)/[^/]+/roles)/[a-zA-Z0-9_.]+$`)
 	permissionLike   = regexp.MustCompile(`^[a-z]+(\.[a-zA-Z]+){2,}$`)
+	regionPattern    = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
+	zonePattern      = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`)
+	basicRoles       = []string{"roles/owner", "roles/editor"}
 	diskTypes        = []string{"pd-standard", "pd-balanced", "pd-ssd", "pd-extreme", "hyperdisk-balanced"}
 	privateRanges    = []netip.Prefix{
 		netip.MustParsePrefix("10.0.0.0/8"),
@@ -58,6 +88,8 @@ var (
 		netip.MustParsePrefix("192.168.0.0/16"),
 		netip.MustParsePrefix("100.64.0.0/10"),
 	}
+	// cronParser accepts what Kubernetes accepts: it is the parser the CronJob
+	// controller uses, with the same options.
 	cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 )
 
@@ -71,21 +103,22 @@ func (args *WorkloadIdentityCronJobArgs) Validate(name string) error {
 func (a WorkloadIdentityCronJobArgs) validate() error {
 	var v validator
 	v.required("project", a.Project)
-	v.required("region", a.Region)
 	v.zone(a.Region, a.Zone)
 	v.accountID(a.ServiceAccountID)
-	v.roles(a.Roles)
+	v.roles(a.Roles, a.AllowBasicRoles)
 	v.gcpName("network", a.Network, maxNetworkNameLength)
 	v.gcpName("subnetwork", a.Subnetwork, maxNetworkNameLength)
 	v.gcpName("clusterName", a.ClusterName, maxClusterNameLength)
 	v.gcpName("nodePoolName", a.NodePoolName, maxNodePoolNameLength)
 	v.ranges(a)
+	v.authorizedNetworks(a.AuthorizedNetworks, a.AllowControlPlaneFromAnywhere)
 	v.nodePool(a)
-	v.dnsLabel("namespace", a.Namespace)
-	v.dnsLabel("kubernetesServiceAccount", a.KubernetesServiceAccount)
+	v.kubernetesName("namespace", a.Namespace, validation.IsDNS1123Label)
+	v.kubernetesName("kubernetesServiceAccount", a.KubernetesServiceAccount, validation.IsDNS1123Label)
 	v.cronJobName(a.CronJobName)
 	v.schedule(a.Schedule)
-	v.required("image", a.Image)
+	v.timeZone(a.TimeZone)
+	v.image(a.Image)
 	v.command(a.Command)
 	if len(v.problems) == 0 {
 		return nil
@@ -110,11 +143,20 @@ func (v *validator) required(key, value string) bool {
 }
 
 func (v *validator) zone(region, zone string) {
-	if !v.required("zone", zone) || region == "" {
+	regionOK := v.required("region", region)
+	if regionOK && !regionPattern.MatchString(region) {
+		v.add("region", region, "is not a region; allowed: a region such as asia-northeast1")
+		regionOK = false
+	}
+	if !v.required("zone", zone) {
 		return
 	}
-	if cut, ok := strings.CutPrefix(zone, region+"-"); !ok || len(cut) != 1 {
-		v.add("zone", zone, "is not a zone of region %q; allowed: %s-a, %s-b, ...", region, region, region)
+	if !zonePattern.MatchString(zone) {
+		v.add("zone", zone, "is not a zone; allowed: a zone such as asia-northeast1-a")
+		return
+	}
+	if regionOK && zone[:len(zone)-2] != region {
+		v.add("zone", zone, "is not in region %q; allowed: %s-a, %s-b, ...", region, region, region)
 	}
 }
 
@@ -125,7 +167,7 @@ func (v *validator) accountID(id string) {
 	}
 }
 
-func (v *validator) roles(roles []string) {
+func (v *validator) roles(roles []string, allowBasic bool) {
 	for i, role := range roles {
 		key := fmt.Sprintf("roles[%d]", i)
 		switch {
@@ -133,8 +175,10 @@ func (v *validator) roles(roles []string) {
 			v.add(key, role, "is a permission, not a role; grant a role that contains it, e.g. %q", DefaultRole)
 		case !rolePattern.MatchString(role):
 			v.add(key, role, "is not a role; allowed: roles/NAME, projects/PROJECT/roles/NAME or organizations/ORG/roles/NAME")
+		case slices.Contains(basicRoles, role) && !allowBasic:
+			v.add(key, role, "is a basic role that can change almost anything in the project; grant a narrower role, or set {allowBasicRoles} to true")
 		case slices.Index(roles, role) < i:
-			v.add(key, role, "is listed twice")
+			v.add(key, role, "is listed twice; allowed: each role once")
 		}
 	}
 }
@@ -148,13 +192,9 @@ func (v *validator) gcpName(key, value string, maxLength int) {
 	}
 }
 
-func (v *validator) dnsLabel(key, value string) {
-	v.kubernetesName(key, value, validation.IsDNS1123Label)
-}
-
 func (v *validator) cronJobName(value string) {
 	if v.kubernetesName("cronJobName", value, validation.IsDNS1123Subdomain) && len(value) > maxCronJobNameLength {
-		v.add("cronJobName", value, "is too long; allowed: at most %d characters", maxCronJobNameLength)
+		v.add("cronJobName", value, "is %d characters long; allowed: at most %d", len(value), maxCronJobNameLength)
 	}
 }
 
@@ -163,7 +203,7 @@ func (v *validator) kubernetesName(key, value string, rule func(string) []string
 		return false
 	}
 	if errs := rule(value); len(errs) > 0 {
-		v.add(key, value, "is not a valid Kubernetes name: %s", strings.Join(errs, "; "))
+		v.add(key, value, "is not a valid Kubernetes name; allowed: %s", strings.Join(errs, "; "))
 		return false
 	}
 	return true
@@ -174,15 +214,36 @@ func (v *validator) schedule(value string) {
 		return
 	}
 	if strings.Contains(value, "TZ=") {
-		v.add("schedule", value, "sets a time zone inside the schedule, which Kubernetes refuses; give the schedule alone")
+		v.add("schedule", value, "sets a time zone inside the schedule, which Kubernetes refuses; give the schedule alone and set {timeZone}")
 		return
 	}
 	if _, err := cronParser.Parse(value); err != nil {
-		v.add("schedule", value, "is not a Kubernetes cron schedule (%v); allowed: 5 fields such as \"*/5 * * * *\", or @hourly, @daily, ...", err)
+		v.add("schedule", value, "is not a cron schedule (%v); allowed: 5 fields such as \"*/5 * * * *\", or @hourly, @daily, @weekly, @monthly, @yearly", err)
+	}
+}
+
+func (v *validator) timeZone(value string) {
+	if value == "" {
+		return
+	}
+	if _, err := time.LoadLocation(value); err != nil || strings.EqualFold(value, "Local") {
+		v.add("timeZone", value, "is not a time zone; allowed: an IANA name such as Asia/Tokyo or Etc/UTC")
+	}
+}
+
+func (v *validator) image(value string) {
+	if !v.required("image", value) {
+		return
+	}
+	if _, err := reference.ParseNormalizedNamed(value); err != nil {
+		v.add("image", value, "is not an image reference (%v); allowed: REGISTRY/REPOSITORY[:TAG][@DIGEST]", err)
 	}
 }
 
 func (v *validator) command(command []string) {
+	if command != nil && len(command) == 0 {
+		v.add("command", "[]", "is empty; allowed: a command and its arguments, or no key for the default")
+	}
 	for i, arg := range command {
 		if arg == "" {
 			v.add(fmt.Sprintf("command[%d]", i), arg, "is empty; allowed: a non-empty argument")
@@ -201,40 +262,30 @@ func (v *validator) nodePool(a WorkloadIdentityCronJobArgs) {
 	if !slices.Contains(diskTypes, a.DiskType) {
 		v.add("diskType", a.DiskType, "is not a disk type; allowed: %s", strings.Join(diskTypes, ", "))
 	}
+	if *a.Preemptible && a.Spot {
+		v.add("spot", "true", "is set together with {preemptible}; allowed: at most one of them (spot is the newer kind)")
+	}
 }
 
 // ranges checks the four ranges the cluster is built from, then that none of
-// them overlaps another, and the authorized networks.
+// them overlaps another.
 func (v *validator) ranges(a WorkloadIdentityCronJobArgs) {
-	named := map[string]netip.Prefix{}
-	for _, r := range []struct{ key, value string }{
-		{"subnetCidr", a.SubnetCIDR},
-		{"podsCidr", a.PodsCIDR},
-		{"servicesCidr", a.ServicesCIDR},
-		{"masterCidr", a.MasterCIDR},
-	} {
-		if p, ok := v.privateRange(r.key, r.value); ok {
-			named[r.key] = p
-		}
-	}
-	if p, ok := named["masterCidr"]; ok && p.Bits() != masterPrefixLength {
-		v.add("masterCidr", a.MasterCIDR, "is a /%d; allowed: exactly a /%d", p.Bits(), masterPrefixLength)
-	}
 	keys := []string{"subnetCidr", "podsCidr", "servicesCidr", "masterCidr"}
-	for i, k := range keys {
-		for _, other := range keys[i+1:] {
-			p, ok1 := named[k]
-			q, ok2 := named[other]
-			if ok1 && ok2 && p.Overlaps(q) {
-				v.add(other, q.String(), "overlaps %s %s; allowed: a range disjoint from the others", k, p)
+	values := []string{a.SubnetCIDR, a.PodsCIDR, a.ServicesCIDR, a.MasterCIDR}
+	prefixes := make([]netip.Prefix, len(keys))
+	valid := make([]bool, len(keys))
+	for i, key := range keys {
+		prefixes[i], valid[i] = v.privateRange(key, values[i])
+	}
+	if master := prefixes[3]; valid[3] && master.Bits() != masterPrefixLength {
+		v.add("masterCidr", a.MasterCIDR, "is a /%d; allowed: exactly a /%d", master.Bits(), masterPrefixLength)
+	}
+	for i := range keys {
+		for j := i + 1; j < len(keys); j++ {
+			if valid[i] && valid[j] && prefixes[i].Overlaps(prefixes[j]) {
+				v.add(keys[j], values[j], "overlaps {%s} %s; allowed: a range disjoint from the other ranges", keys[i], values[i])
 			}
 		}
-	}
-	if len(a.AuthorizedNetworks) == 0 {
-		v.add("authorizedNetworks", "", "is required; allowed: a list of CIDRs that includes the address of the machine running pulumi")
-	}
-	for i, cidr := range a.AuthorizedNetworks {
-		v.cidr(fmt.Sprintf("authorizedNetworks[%d]", i), cidr)
 	}
 }
 
@@ -243,11 +294,23 @@ func (v *validator) privateRange(key, value string) (netip.Prefix, bool) {
 	if !ok {
 		return p, false
 	}
-	if !slices.ContainsFunc(privateRanges, func(r netip.Prefix) bool { return r.Contains(p.Addr()) && r.Bits() <= p.Bits() }) {
+	if !slices.ContainsFunc(privateRanges, func(r netip.Prefix) bool { return r.Bits() <= p.Bits() && r.Contains(p.Addr()) }) {
 		v.add(key, value, "is not a private range; allowed: inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10")
 		return p, false
 	}
 	return p, true
+}
+
+func (v *validator) authorizedNetworks(cidrs []string, allowAnywhere bool) {
+	if len(cidrs) == 0 {
+		v.add("authorizedNetworks", "[]", "is required; allowed: a list of CIDRs that includes the address of the machine running pulumi")
+	}
+	for i, cidr := range cidrs {
+		key := fmt.Sprintf("authorizedNetworks[%d]", i)
+		if p, ok := v.cidr(key, cidr); ok && p.Bits() == 0 && !allowAnywhere {
+			v.add(key, cidr, "opens the control plane to the whole internet; allowed: narrower CIDRs, or set {allowControlPlaneFromAnywhere} to true")
+		}
+	}
 }
 
 func (v *validator) cidr(key, value string) (netip.Prefix, bool) {

@@ -16,7 +16,8 @@ const GSAAnnotation = "iam.gke.io/gcp-service-account"
 type workloadArgs struct {
 	Namespace, KubernetesServiceAccount string
 	GSAEmail                            pulumi.StringOutput
-	CronJobName, Schedule, Image        string
+	CronJobName, Schedule, TimeZone     string
+	Image                               string
 	Command                             []string
 	// IdentityReady must exist before the first job runs, or the job meets
 	// a missing binding or role and gets HTTP 403.
@@ -56,6 +57,7 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, opts ...pu
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.CronJobName), Namespace: namespace, Labels: labels},
 		Spec: &batchv1.CronJobSpecArgs{
 			Schedule:                   pulumi.String(args.Schedule),
+			TimeZone:                   optionalString(args.TimeZone),
 			ConcurrencyPolicy:          pulumi.String("Forbid"),
 			SuccessfulJobsHistoryLimit: pulumi.Int(1),
 			FailedJobsHistoryLimit:     pulumi.Int(1),
@@ -86,4 +88,12 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, opts ...pu
 		KubernetesServiceAccount: ksa.Metadata.Name().Elem(),
 		CronJobName:              job.Metadata.Name().Elem(),
 	}, nil
+}
+
+// optionalString leaves an unset value out of the object, rather than sending "".
+func optionalString(value string) pulumi.StringPtrInput {
+	if value == "" {
+		return nil
+	}
+	return pulumi.String(value)
 }

@@ -35,8 +35,11 @@ type WorkloadIdentityCronJobArgs struct {
 	// the component name plus a random suffix, at most 30 characters.
 	ServiceAccountID string `pulumi:"serviceAccountId,optional"`
 	// Roles are granted to the GSA on the project, each as an additive IAM
-	// member. Optional; default: ["roles/browser"].
+	// member. Optional; default (when nil): ["roles/browser"].
 	Roles []string `pulumi:"roles,optional"`
+	// AllowBasicRoles permits roles/owner and roles/editor in Roles.
+	// Optional; default: false.
+	AllowBasicRoles bool `pulumi:"allowBasicRoles,optional"`
 
 	// Network is the name of the custom-mode VPC to create. Required.
 	Network string `pulumi:"network"`
@@ -56,6 +59,9 @@ type WorkloadIdentityCronJobArgs struct {
 	// AuthorizedNetworks may reach the control plane's public endpoint; the
 	// machine that runs `pulumi up` must be inside one. Required.
 	AuthorizedNetworks []string `pulumi:"authorizedNetworks"`
+	// AllowControlPlaneFromAnywhere permits 0.0.0.0/0 in AuthorizedNetworks.
+	// Optional; default: false.
+	AllowControlPlaneFromAnywhere bool `pulumi:"allowControlPlaneFromAnywhere,optional"`
 	// DeletionProtection protects the cluster in GKE and in Pulumi state.
 	// Optional; default: true.
 	DeletionProtection *bool `pulumi:"deletionProtection,optional"`
@@ -70,8 +76,11 @@ type WorkloadIdentityCronJobArgs struct {
 	DiskSizeGB *int `pulumi:"diskSizeGb,optional"`
 	// DiskType is each node's boot disk type. Optional; default: pd-standard.
 	DiskType string `pulumi:"diskType,optional"`
-	// Preemptible nodes are cheap and reclaimed at short notice. Optional; default: true.
+	// Preemptible nodes are cheap and reclaimed at short notice. Optional;
+	// default: true unless Spot is set.
 	Preemptible *bool `pulumi:"preemptible,optional"`
+	// Spot nodes are the newer kind of preemptible node. Optional; default: false.
+	Spot bool `pulumi:"spot,optional"`
 
 	// Namespace is the Kubernetes namespace to create. Required.
 	Namespace string `pulumi:"namespace"`
@@ -81,10 +90,14 @@ type WorkloadIdentityCronJobArgs struct {
 	CronJobName string `pulumi:"cronJobName,optional"`
 	// Schedule is the CronJob's schedule in cron syntax. Required.
 	Schedule string `pulumi:"schedule"`
+	// TimeZone is the IANA time zone of Schedule. Optional; default: the
+	// control plane's, which is UTC on GKE.
+	TimeZone string `pulumi:"timeZone,optional"`
 	// Image is the job's container image. Optional; default: Google's
 	// google-cloud-cli image, which private nodes pull through Private Google Access.
 	Image string `pulumi:"image,optional"`
-	// Command is the job's command. Optional; default: gcloud projects describe PROJECT.
+	// Command is the job's command. Optional; default (when nil): gcloud
+	// projects describe PROJECT.
 	Command []string `pulumi:"command,optional"`
 }
 
@@ -161,6 +174,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		DiskSizeGB:         *a.DiskSizeGB,
 		DiskType:           a.DiskType,
 		Preemptible:        *a.Preemptible,
+		Spot:               a.Spot,
 	}, onGCP...)
 	if err != nil {
 		return nil, err
@@ -185,6 +199,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		GSAEmail:                 id.GSAEmail,
 		CronJobName:              a.CronJobName,
 		Schedule:                 a.Schedule,
+		TimeZone:                 a.TimeZone,
 		Image:                    a.Image,
 		Command:                  a.Command,
 		IdentityReady:            id.Grants,
@@ -238,15 +253,15 @@ func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdenti
 	a.DiskType = orDefault(a.DiskType, DefaultDiskType)
 	a.Image = orDefault(a.Image, DefaultImage)
 	a.CronJobName = orDefault(a.CronJobName, name)
-	if len(a.Roles) == 0 {
+	if a.Roles == nil {
 		a.Roles = []string{DefaultRole}
 	}
-	if len(a.Command) == 0 {
+	if a.Command == nil {
 		a.Command = []string{"gcloud", "projects", "describe", a.Project}
 	}
 	a.NodeCount = orDefaultPtr(a.NodeCount, DefaultNodeCount)
 	a.DiskSizeGB = orDefaultPtr(a.DiskSizeGB, DefaultDiskSizeGB)
-	a.Preemptible = orDefaultPtr(a.Preemptible, true)
+	a.Preemptible = orDefaultPtr(a.Preemptible, !a.Spot)
 	a.DeletionProtection = orDefaultPtr(a.DeletionProtection, true)
 	return a
 }

@@ -4,39 +4,64 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/agext/levenshtein"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gkewi/gkewi/components"
 )
 
+const namespace = "gkewi:"
+
 // gcpKeys are the component arguments that come from the gcp provider's own
 // configuration; every other argument is a key in the gkewi namespace.
 var gcpKeys = map[string]bool{"project": true, "region": true, "zone": true}
 
-// configKey is the stack configuration key of a component argument key such
+// ConfigKey is the stack configuration key of a component argument key such
 // as "roles[0]".
-func configKey(argKey string) string {
+func ConfigKey(argKey string) string {
+	if strings.Contains(argKey, ":") {
+		return argKey
+	}
 	name, _, _ := strings.Cut(argKey, "[")
 	if gcpKeys[name] {
 		return "gcp:" + argKey
 	}
-	return "gkewi:" + argKey
+	return namespace + argKey
 }
 
-// LoadArgs reads the stack configuration into the arguments of the component
+// StackConfig is the stack's configuration as the Pulumi engine hands it to
+// the program: every key, including those the program does not know.
+func StackConfig() (map[string]string, error) {
+	config := map[string]string{}
+	raw := os.Getenv(pulumi.EnvConfig)
+	if raw == "" {
+		return config, nil
+	}
+	if err := json.Unmarshal([]byte(raw), &config); err != nil {
+		return nil, fmt.Errorf("reading the stack configuration from %s: %w", pulumi.EnvConfig, err)
+	}
+	return config, nil
+}
+
+// Parse turns a stack configuration into the arguments of the component
 // called name, and validates them. Its error lists every problem, one a line,
-// by configuration key.
-func LoadArgs(ctx *pulumi.Context, name string) (*components.WorkloadIdentityCronJobArgs, error) {
-	l := loader{get: ctx.GetConfig}
+// by configuration key: values that do not parse, unknown gkewi keys, and
+// every rule of the component's own validation.
+func Parse(config map[string]string, name string) (*components.WorkloadIdentityCronJobArgs, error) {
+	l := loader{config: config, read: map[string]bool{}}
 	args := &components.WorkloadIdentityCronJobArgs{}
 	l.string("project", &args.Project)
 	l.string("region", &args.Region)
 	l.string("zone", &args.Zone)
 	l.string("serviceAccountId", &args.ServiceAccountID)
 	l.list("roles", &args.Roles)
+	l.bool("allowBasicRoles", &args.AllowBasicRoles)
 	l.string("network", &args.Network)
 	l.string("subnetwork", &args.Subnetwork)
 	l.string("subnetCidr", &args.SubnetCIDR)
@@ -45,17 +70,20 @@ func LoadArgs(ctx *pulumi.Context, name string) (*components.WorkloadIdentityCro
 	l.string("clusterName", &args.ClusterName)
 	l.string("masterCidr", &args.MasterCIDR)
 	l.list("authorizedNetworks", &args.AuthorizedNetworks)
-	l.bool("deletionProtection", &args.DeletionProtection)
+	l.bool("allowControlPlaneFromAnywhere", &args.AllowControlPlaneFromAnywhere)
+	l.optionalBool("deletionProtection", &args.DeletionProtection)
 	l.string("nodePoolName", &args.NodePoolName)
 	l.string("machineType", &args.MachineType)
 	l.int("nodeCount", &args.NodeCount)
 	l.int("diskSizeGb", &args.DiskSizeGB)
 	l.string("diskType", &args.DiskType)
-	l.bool("preemptible", &args.Preemptible)
+	l.optionalBool("preemptible", &args.Preemptible)
+	l.bool("spot", &args.Spot)
 	l.string("namespace", &args.Namespace)
 	l.string("kubernetesServiceAccount", &args.KubernetesServiceAccount)
 	l.string("cronJobName", &args.CronJobName)
 	l.string("schedule", &args.Schedule)
+	l.string("timeZone", &args.TimeZone)
 	l.string("image", &args.Image)
 	l.list("command", &args.Command)
 
@@ -65,6 +93,7 @@ func LoadArgs(ctx *pulumi.Context, name string) (*components.WorkloadIdentityCro
 	} else if err != nil {
 		return nil, err
 	}
+	l.unknownKeys()
 	if len(l.problems) > 0 {
 		return nil, configError(l.problems)
 	}
@@ -74,21 +103,23 @@ func LoadArgs(ctx *pulumi.Context, name string) (*components.WorkloadIdentityCro
 func configError(problems []components.Problem) error {
 	lines := make([]string, len(problems))
 	for i, p := range problems {
-		p.Key = configKey(p.Key)
-		lines[i] = p.String()
+		lines[i] = p.Format(ConfigKey)
 	}
-	return fmt.Errorf("invalid stack configuration:\n%s", strings.Join(lines, "\n"))
+	return fmt.Errorf("invalid stack configuration (nothing was created):\n%s", strings.Join(lines, "\n"))
 }
 
-// loader reads configuration values by argument key and keeps a problem for
-// each value it cannot parse.
+// loader reads configuration values by argument key, remembers which keys it
+// read, and keeps a problem for each value it cannot parse.
 type loader struct {
-	get      func(key string) (string, bool)
+	config   map[string]string
+	read     map[string]bool
 	problems []components.Problem
 }
 
 func (l *loader) raw(key string) (string, bool) {
-	return l.get(configKey(key))
+	l.read[ConfigKey(key)] = true
+	value, ok := l.config[ConfigKey(key)]
+	return value, ok
 }
 
 func (l *loader) fail(key, value, message string) {
@@ -112,7 +143,15 @@ func (l *loader) int(key string, dst **int) {
 	*dst = &n
 }
 
-func (l *loader) bool(key string, dst **bool) {
+func (l *loader) bool(key string, dst *bool) {
+	var b *bool
+	l.optionalBool(key, &b)
+	if b != nil {
+		*dst = *b
+	}
+}
+
+func (l *loader) optionalBool(key string, dst **bool) {
 	value, ok := l.raw(key)
 	if !ok {
 		return
@@ -130,7 +169,32 @@ func (l *loader) list(key string, dst *[]string) {
 	if !ok {
 		return
 	}
-	if err := json.Unmarshal([]byte(value), dst); err != nil {
-		l.fail(key, value, "is not a list of strings; allowed: a YAML list such as [\"a\", \"b\"]")
+	var list []string
+	if err := json.Unmarshal([]byte(value), &list); err != nil || list == nil {
+		l.fail(key, value, `is not a list of strings; allowed: a YAML list such as ["a", "b"]`)
+		return
 	}
+	*dst = list
+}
+
+// unknownKeys refuses every gkewi key that no argument reads, so that a typo
+// is not silently ignored.
+func (l *loader) unknownKeys() {
+	for _, key := range slices.Sorted(maps.Keys(l.config)) {
+		if !strings.HasPrefix(key, namespace) || l.read[key] {
+			continue
+		}
+		l.problems = append(l.problems, components.Problem{
+			Key:     key,
+			Value:   l.config[key],
+			Message: fmt.Sprintf("is set under an unknown key; did you mean %s?", l.closestKey(key)),
+		})
+	}
+}
+
+func (l *loader) closestKey(key string) string {
+	known := slices.Sorted(maps.Keys(l.read))
+	return slices.MinFunc(known, func(a, b string) int {
+		return levenshtein.Distance(key, a, nil) - levenshtein.Distance(key, b, nil)
+	})
 }

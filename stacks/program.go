@@ -11,7 +11,11 @@ import (
 // and exports the component's outputs as the stack's outputs.
 func Program(ctx *pulumi.Context) error {
 	name := ctx.Project()
-	args, err := LoadArgs(ctx, name)
+	config, err := StackConfig()
+	if err != nil {
+		return err
+	}
+	args, err := Parse(config, name)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ const (
 
 func runDev(t *testing.T) *recorder {
 	t.Helper()
-	rec, err := run(stacks.Program, stackConfig(t, "dev"))
+	rec, err := run(t, stacks.Program, stackConfig(t, "dev"))
 	if err != nil {
 		t.Fatalf("running the program with the dev stack: %v", err)
 	}
@@ -190,7 +190,7 @@ func TestClusterIsPrivateZonalAndHasTheWorkloadPool(t *testing.T) {
 }
 
 func TestClusterIsProtectedByDefault(t *testing.T) {
-	rec, err := run(stacks.Program, withConfig(stackConfig(t, "dev"), map[string]string{"gkewi:deletionProtection": ""}))
+	rec, err := run(t, stacks.Program, withConfig(stackConfig(t, "dev"), map[string]string{"gkewi:deletionProtection": unset}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func twoInstances(ctx *pulumi.Context) error {
 }
 
 func TestTwoInstancesDoNotCollide(t *testing.T) {
-	rec, err := run(twoInstances, nil)
+	rec, err := run(t, twoInstances, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,14 +381,15 @@ var accountIDPattern = regexp.MustCompile(`^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$`)
 func TestDerivedGSAIdIsValidWhateverTheComponentName(t *testing.T) {
 	for _, name := range []string{"x", "9lives", "My_Very_Long_Component_Name_That_Goes_On_And_On", "--a--", "ünïcode"} {
 		t.Run(name, func(t *testing.T) {
-			rec, err := run(func(ctx *pulumi.Context) error {
-				args, err := stacks.LoadArgs(ctx, name)
+			config := withConfig(stackConfig(t, "dev"), map[string]string{"gkewi:cronJobName": "job"})
+			rec, err := run(t, func(ctx *pulumi.Context) error {
+				args, err := stacks.Parse(config, name)
 				if err != nil {
 					return err
 				}
 				_, err = components.NewWorkloadIdentityCronJob(ctx, name, args)
 				return err
-			}, withConfig(stackConfig(t, "dev"), map[string]string{"gkewi:cronJobName": "job"}))
+			}, config)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -401,7 +402,7 @@ func TestDerivedGSAIdIsValidWhateverTheComponentName(t *testing.T) {
 }
 
 func TestBadConfigRegistersNothing(t *testing.T) {
-	rec, err := run(stacks.Program, withConfig(stackConfig(t, "dev"), map[string]string{
+	rec, err := run(t, stacks.Program, withConfig(stackConfig(t, "dev"), map[string]string{
 		"gkewi:roles":      `["resourcemanager.projects.get"]`,
 		"gkewi:masterCidr": "172.16.0.0/24",
 		"gkewi:namespace":  "",
@@ -445,8 +446,9 @@ func assertPath(t *testing.T, reg registration, want any, path ...any) {
 func TestComponentOutputsWhatAUserNeeds(t *testing.T) {
 	var mu sync.Mutex
 	outputs := map[string]any{}
-	_, err := run(func(ctx *pulumi.Context) error {
-		args, err := stacks.LoadArgs(ctx, "gkewi")
+	config := stackConfig(t, "dev")
+	_, err := run(t, func(ctx *pulumi.Context) error {
+		args, err := stacks.Parse(config, "gkewi")
 		if err != nil {
 			return err
 		}
@@ -463,7 +465,7 @@ func TestComponentOutputsWhatAUserNeeds(t *testing.T) {
 			})
 		}
 		return nil
-	}, stackConfig(t, "dev"))
+	}, config)
 	if err != nil {
 		t.Fatal(err)
 	}

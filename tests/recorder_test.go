@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -147,61 +148,71 @@ func providerName(ref string) string {
 	return ""
 }
 
-// run runs program under the recording mocks with the given stack config.
-func run(program pulumi.RunFunc, config map[string]string) (*recorder, error) {
+// run runs program under the recording mocks with the given stack config,
+// handed over as the Pulumi engine hands it to a Go program.
+func run(t *testing.T, program pulumi.RunFunc, config map[string]string) (*recorder, error) {
+	t.Helper()
+	data, err := json.Marshal(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(pulumi.EnvConfig, string(data))
 	rec := &recorder{}
-	err := pulumi.RunErr(program, pulumi.WithMocks(testProject, testStack, rec), func(info *pulumi.RunInfo) {
-		info.Config = config
-	})
-	return rec, err
+	return rec, pulumi.RunErr(program, pulumi.WithMocks(testProject, testStack, rec))
 }
 
 // stackConfig reads the config of Pulumi.<stack>.yaml as `pulumi` hands it to
 // the program: strings as they are, everything else as JSON.
 func stackConfig(t *testing.T, stack string) map[string]string {
 	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("../Pulumi.%s.yaml", stack))
+	config, err := readStackConfig(stack)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return config
+}
+
+func readStackConfig(stack string) (map[string]string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("../Pulumi.%s.yaml", stack))
+	if err != nil {
+		return nil, err
 	}
 	var file struct {
 		Config map[string]any `yaml:"config"`
 	}
 	if err := yaml.Unmarshal(data, &file); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	config := map[string]string{}
 	for key, value := range file.Config {
-		config[key] = configString(t, value)
+		if config[key], err = configString(value); err != nil {
+			return nil, err
+		}
 	}
-	return config
+	return config, nil
 }
 
-func configString(t *testing.T, value any) string {
-	t.Helper()
+func configString(value any) (string, error) {
 	switch v := value.(type) {
 	case string:
-		return v
+		return v, nil
 	case bool, int, float64:
-		return fmt.Sprint(v)
+		return fmt.Sprint(v), nil
 	default:
 		data, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
+		return string(data), err
 	}
 }
 
+// unset, as a value given to withConfig, removes the key.
+const unset = "\x00unset"
+
 // withConfig returns a copy of config with the given keys set, or removed
-// where the value is empty.
+// where the value is unset.
 func withConfig(config map[string]string, changes map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range config {
-		out[k] = v
-	}
+	out := maps.Clone(config)
 	for k, v := range changes {
-		if v == "" {
+		if v == unset {
 			delete(out, k)
 		} else {
 			out[k] = v

@@ -1,0 +1,215 @@
+package tests
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gkewi/gkewi/components"
+	"github.com/gkewi/gkewi/stacks"
+)
+
+// badInput is one mistake in the dev stack's configuration and the line of
+// the error it must produce.
+type badInput struct {
+	set   map[string]string
+	key   string
+	words string
+}
+
+var badInputs = []badInput{
+	{map[string]string{"gcp:project": unset}, "gcp:project", `"" is required`},
+	{map[string]string{"gcp:region": unset}, "gcp:region", `"" is required`},
+	{map[string]string{"gcp:region": "Asia-Northeast1"}, "gcp:region", "is not a region; allowed: a region such as asia-northeast1"},
+	{map[string]string{"gcp:zone": unset}, "gcp:zone", `"" is required`},
+	{map[string]string{"gcp:zone": "us-central1-a"}, "gcp:zone", `is not in region "asia-northeast1"; allowed: asia-northeast1-a`},
+	{map[string]string{"gcp:zone": "asia-northeast1"}, "gcp:zone", "is not a zone"},
+	{map[string]string{"gkewi:serviceAccountId": "abc"}, "gkewi:serviceAccountId", "allowed: 6-30 characters"},
+	{map[string]string{"gkewi:serviceAccountId": "1abcdef"}, "gkewi:serviceAccountId", "starting with a letter"},
+	{map[string]string{"gkewi:serviceAccountId": "abcdef-"}, "gkewi:serviceAccountId", "not ending with '-'"},
+	{map[string]string{"gkewi:serviceAccountId": "a" + strings.Repeat("b", 30)}, "gkewi:serviceAccountId", "is not a valid account id"},
+	{map[string]string{"gkewi:roles": `["resourcemanager.projects.get"]`}, "gkewi:roles[0]",
+		`"resourcemanager.projects.get" is a permission, not a role; grant a role that contains it, e.g. "roles/browser"`},
+	{map[string]string{"gkewi:roles": `["browser"]`}, "gkewi:roles[0]", "is not a role; allowed: roles/NAME"},
+	{map[string]string{"gkewi:roles": `["roles/owner"]`}, "gkewi:roles[0]", "is a basic role that can change almost anything in the project; grant a narrower role, or set gkewi:allowBasicRoles to true"},
+	{map[string]string{"gkewi:roles": `["roles/browser", "roles/editor"]`}, "gkewi:roles[1]", "set gkewi:allowBasicRoles to true"},
+	{map[string]string{"gkewi:roles": `["roles/browser", "roles/browser"]`}, "gkewi:roles[1]", "is listed twice"},
+	{map[string]string{"gkewi:roles": "roles/browser"}, "gkewi:roles", "is not a list of strings"},
+	{map[string]string{"gkewi:allowBasicRoles": "yes"}, "gkewi:allowBasicRoles", "is not a boolean; allowed: true or false"},
+	{map[string]string{"gkewi:network": unset}, "gkewi:network", `"" is required`},
+	{map[string]string{"gkewi:network": "Gkewi"}, "gkewi:network", "is not a valid name; allowed: at most 63 lowercase letters"},
+	{map[string]string{"gkewi:network": "n" + strings.Repeat("x", 63)}, "gkewi:network", "at most 63"},
+	{map[string]string{"gkewi:subnetwork": "sub_net"}, "gkewi:subnetwork", "is not a valid name"},
+	{map[string]string{"gkewi:clusterName": "c" + strings.Repeat("x", 40)}, "gkewi:clusterName", "at most 40"},
+	{map[string]string{"gkewi:nodePoolName": "-pool"}, "gkewi:nodePoolName", "starting with a letter"},
+	{map[string]string{"gkewi:subnetCidr": "10.0.0.0"}, "gkewi:subnetCidr", "is not an IPv4 CIDR"},
+	{map[string]string{"gkewi:subnetCidr": "10.0.0.1/24"}, "gkewi:subnetCidr", "has host bits set; allowed: 10.0.0.0/24"},
+	{map[string]string{"gkewi:subnetCidr": "8.8.8.0/24"}, "gkewi:subnetCidr", "is not a private range"},
+	{map[string]string{"gkewi:subnetCidr": "2001:db8::/64"}, "gkewi:subnetCidr", "is not an IPv4 CIDR"},
+	{map[string]string{"gkewi:podsCidr": "10.0.0.0/16"}, "gkewi:podsCidr", "overlaps gkewi:subnetCidr 10.0.0.0/24"},
+	{map[string]string{"gkewi:servicesCidr": "10.16.0.0/20"}, "gkewi:servicesCidr", "overlaps gkewi:podsCidr 10.16.0.0/14"},
+	{map[string]string{"gkewi:masterCidr": "172.16.0.0/24"}, "gkewi:masterCidr", "is a /24; allowed: exactly a /28"},
+	{map[string]string{"gkewi:masterCidr": "10.0.0.16/28"}, "gkewi:masterCidr", "overlaps gkewi:subnetCidr"},
+	{map[string]string{"gkewi:masterCidr": unset}, "gkewi:masterCidr", `"" is required`},
+	{map[string]string{"gkewi:authorizedNetworks": "[]"}, "gkewi:authorizedNetworks", "is required; allowed: a list of CIDRs"},
+	{map[string]string{"gkewi:authorizedNetworks": `["0.0.0.0/0"]`}, "gkewi:authorizedNetworks[0]",
+		"opens the control plane to the whole internet; allowed: narrower CIDRs, or set gkewi:allowControlPlaneFromAnywhere to true"},
+	{map[string]string{"gkewi:authorizedNetworks": `["203.0.113.0/24", "203.0.113.1/24"]`}, "gkewi:authorizedNetworks[1]", "has host bits set"},
+	{map[string]string{"gkewi:authorizedNetworks": `["office"]`}, "gkewi:authorizedNetworks[0]", "is not an IPv4 CIDR"},
+	{map[string]string{"gkewi:deletionProtection": "maybe"}, "gkewi:deletionProtection", "is not a boolean"},
+	{map[string]string{"gkewi:nodeCount": "0"}, "gkewi:nodeCount", "is too small; allowed: at least 1"},
+	{map[string]string{"gkewi:nodeCount": "two"}, "gkewi:nodeCount", "is not a whole number"},
+	{map[string]string{"gkewi:diskSizeGb": "5"}, "gkewi:diskSizeGb", "is too small; allowed: at least 10"},
+	{map[string]string{"gkewi:diskType": "pd-fast"}, "gkewi:diskType", "is not a disk type; allowed: pd-standard, pd-balanced"},
+	{map[string]string{"gkewi:spot": "true"}, "gkewi:spot", "is set together with gkewi:preemptible"},
+	{map[string]string{"gkewi:namespace": "Wi_Demo"}, "gkewi:namespace", "is not a valid Kubernetes name; allowed: a lowercase RFC 1123 label"},
+	{map[string]string{"gkewi:namespace": "n" + strings.Repeat("x", 63)}, "gkewi:namespace", "must be no more than 63 characters"},
+	{map[string]string{"gkewi:kubernetesServiceAccount": unset}, "gkewi:kubernetesServiceAccount", `"" is required`},
+	{map[string]string{"gkewi:cronJobName": "j" + strings.Repeat("x", 52)}, "gkewi:cronJobName", "is 53 characters long; allowed: at most 52"},
+	{map[string]string{"gkewi:cronJobName": "Job"}, "gkewi:cronJobName", "is not a valid Kubernetes name"},
+	{map[string]string{"gkewi:schedule": "* * * *"}, "gkewi:schedule", "expected exactly 5 fields"},
+	{map[string]string{"gkewi:schedule": "61 * * * *"}, "gkewi:schedule", "is not a cron schedule"},
+	{map[string]string{"gkewi:schedule": "CRON_TZ=Asia/Tokyo 0 * * * *"}, "gkewi:schedule", "set gkewi:timeZone"},
+	{map[string]string{"gkewi:schedule": unset}, "gkewi:schedule", `"" is required`},
+	{map[string]string{"gkewi:timeZone": "Mars/Olympus"}, "gkewi:timeZone", "is not a time zone; allowed: an IANA name"},
+	{map[string]string{"gkewi:timeZone": "Local"}, "gkewi:timeZone", "is not a time zone"},
+	{map[string]string{"gkewi:image": "gcr.io/UPPER/case"}, "gkewi:image", "is not an image reference"},
+	{map[string]string{"gkewi:image": "gcr.io/x:tag with space"}, "gkewi:image", "is not an image reference"},
+	{map[string]string{"gkewi:command": "[]"}, "gkewi:command", "is empty; allowed: a command and its arguments"},
+	{map[string]string{"gkewi:command": `["gcloud", ""]`}, "gkewi:command[1]", "is empty"},
+	{map[string]string{"gkewi:namepsace": "wi-demo"}, "gkewi:namepsace", "is set under an unknown key; did you mean gkewi:namespace?"},
+	{map[string]string{"gkewi:shedule": "@daily"}, "gkewi:shedule", "did you mean gkewi:schedule?"},
+	{map[string]string{"gkewi:project": "p"}, "gkewi:project", "is set under an unknown key"},
+}
+
+func TestBadConfigIsRefusedWithTheKeyValueAndWhatIsAllowed(t *testing.T) {
+	dev := stackConfig(t, "dev")
+	for _, row := range badInputs {
+		t.Run(fmt.Sprint(row.set), func(t *testing.T) {
+			_, err := stacks.Parse(withConfig(dev, row.set), "gkewi")
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if line := problemLine(err, row.key); !strings.Contains(line, row.words) {
+				t.Errorf("the line for %s does not say %q:\n%v", row.key, row.words, err)
+			}
+		})
+	}
+}
+
+// problemLine is the line of err about key.
+func problemLine(err error, key string) string {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if strings.HasPrefix(line, key+": ") {
+			return line
+		}
+	}
+	return ""
+}
+
+func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
+	dev := stackConfig(t, "dev")
+	for _, set := range []map[string]string{
+		{"gkewi:serviceAccountId": "a" + strings.Repeat("0", 28) + "z"},
+		{"gkewi:serviceAccountId": "abcdef"},
+		{"gkewi:cronJobName": "j" + strings.Repeat("x", 51)},
+		{"gkewi:clusterName": "c" + strings.Repeat("x", 39)},
+		{"gkewi:schedule": "@daily"},
+		{"gkewi:schedule": "0 9 * * 1-5", "gkewi:timeZone": "Asia/Tokyo"},
+		{"gkewi:roles": `["roles/owner"]`, "gkewi:allowBasicRoles": "true"},
+		{"gkewi:roles": `["projects/p/roles/jobRunner", "organizations/123/roles/audit.viewer"]`},
+		{"gkewi:roles": "[]"},
+		{"gkewi:authorizedNetworks": `["0.0.0.0/0"]`, "gkewi:allowControlPlaneFromAnywhere": "true"},
+		{"gkewi:spot": "true", "gkewi:preemptible": unset},
+		{"gkewi:subnetCidr": "100.64.0.0/24"},
+		{"gkewi:masterCidr": "192.168.255.240/28"},
+		{"gkewi:image": "asia-northeast1-docker.pkg.dev/p/repo/job@sha256:" + strings.Repeat("a", 64)},
+		{"gkewi:nodeCount": "3", "gkewi:diskSizeGb": "10", "gkewi:diskType": "pd-balanced"},
+		{"gcp:region": "northamerica-northeast1", "gcp:zone": "northamerica-northeast1-c"},
+	} {
+		if _, err := stacks.Parse(withConfig(dev, set), "gkewi"); err != nil {
+			t.Errorf("%v refused:\n%v", set, err)
+		}
+	}
+}
+
+func TestEveryProblemIsReportedAtOnce(t *testing.T) {
+	_, err := stacks.Parse(withConfig(stackConfig(t, "dev"), map[string]string{
+		"gcp:zone":          "us-east1-b",
+		"gkewi:nodeCount":   "0",
+		"gkewi:namepsace":   "x",
+		"gkewi:image":       "",
+		"gkewi:podsCidr":    "10.0.0.0/8",
+		"gkewi:diskSizeGb":  "1",
+		"gkewi:roles":       `["roles/editor"]`,
+		"gkewi:masterCidr":  "172.16.0.0/29",
+		"gkewi:schedule":    "@fortnightly",
+		"gkewi:clusterName": "x_",
+	}), "gkewi")
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	lines := strings.Split(err.Error(), "\n")[1:]
+	if len(lines) != 10 {
+		t.Errorf("%d problems reported, want 10 (podsCidr overlaps two ranges; an empty image means the default):\n%v", len(lines), err)
+	}
+}
+
+func TestComponentValidatesItsOwnArgsBeforeRegisteringAnything(t *testing.T) {
+	rec, err := run(t, func(ctx *pulumi.Context) error {
+		_, err := components.NewWorkloadIdentityCronJob(ctx, "job", &components.WorkloadIdentityCronJobArgs{
+			Project: "p", Region: "europe-west1", Zone: "europe-west1-b", Network: "n", Subnetwork: "s",
+			SubnetCIDR: "10.0.0.0/24", ClusterName: "c", MasterCIDR: "172.16.0.0/28",
+			AuthorizedNetworks: []string{"192.0.2.0/24"}, Namespace: "jobs", KubernetesServiceAccount: "runner",
+			Schedule: "every day", Roles: []string{"iam.serviceAccounts.get"},
+		})
+		return err
+	}, nil)
+	for _, want := range []string{`schedule: "every day" is not a cron schedule`, `roles[0]: "iam.serviceAccounts.get" is a permission`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+	if len(rec.resources) != 0 {
+		t.Errorf("bad args registered %d resources: %v", len(rec.resources), rec.names())
+	}
+}
+
+// FuzzParse changes two keys of the dev stack at random. Parse must never
+// panic, must name a configuration key on every line of its error, and must
+// accept only what the component accepts.
+func FuzzParse(f *testing.F) {
+	for _, row := range badInputs {
+		for key, value := range row.set {
+			f.Add("gkewi", key, value, "gcp:zone", "asia-northeast1-b")
+		}
+	}
+	f.Add("My Component!", "gkewi:cronJobName", "job", "gkewi:serviceAccountId", "")
+	f.Fuzz(func(t *testing.T, name, key1, value1, key2, value2 string) {
+		dev := withConfig(devConfig, map[string]string{key1: value1})
+		dev[key2] = value2
+		args, err := stacks.Parse(dev, name)
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n")[1:] {
+				if !strings.HasPrefix(line, "gcp:") && !strings.HasPrefix(line, "gkewi:") {
+					t.Errorf("error line names no configuration key: %q", line)
+				}
+			}
+			return
+		}
+		if err := args.Validate(name); err != nil {
+			t.Errorf("Parse accepted what the component refuses: %v", err)
+		}
+	})
+}
+
+// devConfig is the dev stack's configuration, read once for the fuzzer.
+var devConfig = func() map[string]string {
+	config, err := readStackConfig("dev")
+	if err != nil {
+		panic(err)
+	}
+	return config
+}()

@@ -41,6 +41,7 @@ type cluster struct {
 	// Kubeconfig is secret: it names the cluster's CA and endpoint.
 	Kubeconfig         pulumi.StringOutput
 	KubernetesProvider *kubernetes.Provider
+	NodePool           pulumi.Resource
 }
 
 // newCluster creates the nodes' own service account, a private, VPC-native,
@@ -95,7 +96,8 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, opts ...pulu
 	if err != nil {
 		return nil, fmt.Errorf("creating cluster: %w", err)
 	}
-	if _, err := newNodePool(ctx, name, args, gke.Name, nodeSA.Email, opts...); err != nil {
+	pool, err := newNodePool(ctx, name, args, gke.Name, nodeSA.Email, opts...)
+	if err != nil {
 		return nil, err
 	}
 	kubeconfig := pulumi.ToSecret(pulumi.All(gke.Name, gke.Endpoint, gke.MasterAuth.ClusterCaCertificate().Elem()).ApplyT(
@@ -114,6 +116,7 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, opts ...pulu
 		WorkloadPool:       gke.WorkloadIdentityConfig.WorkloadPool().Elem(),
 		Kubeconfig:         kubeconfig,
 		KubernetesProvider: provider,
+		NodePool:           pool,
 	}, nil
 }
 

@@ -118,6 +118,7 @@ func (a WorkloadIdentityCronJobArgs) validate() error {
 	v.cronJobName(a.CronJobName)
 	v.schedule(a.Schedule)
 	v.timeZone(a.TimeZone)
+	v.jobLimits(a)
 	v.image(a.Image)
 	v.command(a.Command)
 	if len(v.problems) == 0 {
@@ -222,6 +223,27 @@ func (v *validator) schedule(value string) {
 	}
 }
 
+// minStartingDeadlineSeconds is the shortest deadline the CronJob controller,
+// which checks every 10 seconds, can reliably meet.
+const minStartingDeadlineSeconds = 10
+
+var concurrencyPolicies = []string{"Allow", "Forbid", "Replace"}
+
+func (v *validator) jobLimits(a WorkloadIdentityCronJobArgs) {
+	if !slices.Contains(concurrencyPolicies, a.ConcurrencyPolicy) {
+		v.add("concurrencyPolicy", a.ConcurrencyPolicy, "is not a concurrency policy; allowed: %s", strings.Join(concurrencyPolicies, ", "))
+	}
+	v.atLeast("startingDeadlineSeconds", *a.StartingDeadlineSeconds, minStartingDeadlineSeconds)
+	v.atLeast("backoffLimit", *a.BackoffLimit, 0)
+	v.atLeast("activeDeadlineSeconds", *a.ActiveDeadlineSeconds, 1)
+}
+
+func (v *validator) atLeast(key string, value, minimum int) {
+	if value < minimum {
+		v.add(key, fmt.Sprint(value), "is too small; allowed: at least %d", minimum)
+	}
+}
+
 func (v *validator) timeZone(value string) {
 	if value == "" {
 		return
@@ -253,12 +275,8 @@ func (v *validator) command(command []string) {
 
 func (v *validator) nodePool(a WorkloadIdentityCronJobArgs) {
 	v.required("machineType", a.MachineType)
-	if *a.NodeCount < 1 {
-		v.add("nodeCount", fmt.Sprint(*a.NodeCount), "is too small; allowed: at least 1")
-	}
-	if *a.DiskSizeGB < minDiskSizeGB {
-		v.add("diskSizeGb", fmt.Sprint(*a.DiskSizeGB), "is too small; allowed: at least %d", minDiskSizeGB)
-	}
+	v.atLeast("nodeCount", *a.NodeCount, 1)
+	v.atLeast("diskSizeGb", *a.DiskSizeGB, minDiskSizeGB)
 	if !slices.Contains(diskTypes, a.DiskType) {
 		v.add("diskType", a.DiskType, "is not a disk type; allowed: %s", strings.Join(diskTypes, ", "))
 	}

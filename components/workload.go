@@ -13,30 +13,47 @@ import (
 // GSAAnnotation tells the GKE metadata server which GSA a KSA acts as.
 const GSAAnnotation = "iam.gke.io/gcp-service-account"
 
+// MetadataServerNodeLabel marks the nodes that run the GKE metadata server;
+// only there does a pod get its GSA's tokens.
+const MetadataServerNodeLabel = "iam.gke.io/gke-metadata-server-enabled"
+
+// JobContainerName is the name of the container that runs the job's command.
+const JobContainerName = "batch"
+
+// PodSecurityLevel is the Pod Security Standard the namespace enforces.
+const PodSecurityLevel = "restricted"
+
 type workloadArgs struct {
 	Namespace, KubernetesServiceAccount string
-	GSAEmail                            pulumi.StringOutput
+	GSAEmail, WorkloadIdentityMember    pulumi.StringOutput
 	CronJobName, Schedule, TimeZone     string
+	ConcurrencyPolicy                   string
+	StartingDeadlineSeconds             int
+	BackoffLimit, ActiveDeadlineSeconds int
 	Image                               string
 	Command                             []string
+	Verify                              bool
 	// IdentityReady must exist before the first job runs, or the job meets
 	// a missing binding or role and gets HTTP 403.
 	IdentityReady []pulumi.Resource
+	// NodesReady must exist before the verification Job, which needs a node.
+	NodesReady []pulumi.Resource
 }
 
 type workload struct {
 	Namespace, KubernetesServiceAccount, CronJobName pulumi.StringOutput
 }
 
-// newWorkload creates the namespace, the KSA annotated with the GSA, and the
-// CronJob that runs as that KSA. opts must carry the cluster's provider.
+// newWorkload creates the namespace, the KSA annotated with the GSA, the
+// CronJob that runs as that KSA and, when asked, a Job that proves the
+// identity works. opts must carry the cluster's provider.
 func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, opts ...pulumi.ResourceOption) (*workload, error) {
 	labels := pulumi.StringMap{
 		"app.kubernetes.io/managed-by": pulumi.String("gkewi"),
 		"app.kubernetes.io/instance":   pulumi.String(name),
 	}
 	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace), Labels: labels},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace), Labels: namespaceLabels(labels)},
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating namespace: %w", err)
@@ -49,45 +66,173 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, opts ...pu
 			Labels:      labels,
 			Annotations: pulumi.StringMap{GSAAnnotation: args.GSAEmail},
 		},
+		// Workload Identity needs no Kubernetes API token in the pod.
+		AutomountServiceAccountToken: pulumi.Bool(false),
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating Kubernetes service account: %w", err)
 	}
+	ksaName := ksa.Metadata.Name().Elem()
 	job, err := batchv1.NewCronJob(ctx, name+"-cronjob", &batchv1.CronJobArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.CronJobName), Namespace: namespace, Labels: labels},
 		Spec: &batchv1.CronJobSpecArgs{
 			Schedule:                   pulumi.String(args.Schedule),
 			TimeZone:                   optionalString(args.TimeZone),
-			ConcurrencyPolicy:          pulumi.String("Forbid"),
+			ConcurrencyPolicy:          pulumi.String(args.ConcurrencyPolicy),
+			StartingDeadlineSeconds:    pulumi.Int(args.StartingDeadlineSeconds),
 			SuccessfulJobsHistoryLimit: pulumi.Int(1),
 			FailedJobsHistoryLimit:     pulumi.Int(1),
 			JobTemplate: &batchv1.JobTemplateSpecArgs{
-				Spec: &batchv1.JobSpecArgs{
-					Template: &corev1.PodTemplateSpecArgs{
-						Metadata: &metav1.ObjectMetaArgs{Labels: labels},
-						Spec: &corev1.PodSpecArgs{
-							ServiceAccountName: ksa.Metadata.Name(),
-							RestartPolicy:      pulumi.String("Never"),
-							Containers: corev1.ContainerArray{corev1.ContainerArgs{
-								Name:            pulumi.String("batch"),
-								Image:           pulumi.String(args.Image),
-								ImagePullPolicy: pulumi.String("Always"),
-								Command:         pulumi.ToStringArray(args.Command),
-							}},
-						},
-					},
-				},
+				Metadata: &metav1.ObjectMetaArgs{Labels: labels},
+				Spec: jobSpec(args.BackoffLimit, args.ActiveDeadlineSeconds, labels, nil,
+					podSpec(ksaName, jobContainer(JobContainerName, args.Image, args.Command, nil))),
 			},
 		},
 	}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn(args.IdentityReady)})...)
 	if err != nil {
 		return nil, fmt.Errorf("creating CronJob: %w", err)
 	}
+	if args.Verify {
+		if err := newVerification(ctx, name, args, namespace, ksaName, labels, opts...); err != nil {
+			return nil, err
+		}
+	}
 	return &workload{
 		Namespace:                namespace,
-		KubernetesServiceAccount: ksa.Metadata.Name().Elem(),
+		KubernetesServiceAccount: ksaName,
 		CronJobName:              job.Metadata.Name().Elem(),
 	}, nil
+}
+
+// Limits of the verification Job: a few tries spread over some minutes, so
+// that IAM propagation after a first deployment does not fail it.
+const (
+	verifyBackoffLimit          = 4
+	verifyActiveDeadlineSeconds = 600
+)
+
+// newVerification creates a Job that runs as the KSA and fails unless the
+// pod acts as the GSA and can fetch a token; `pulumi up` waits for it. Its pod
+// template carries the identity wiring, so any change to that wiring replaces
+// the Job and runs the check again.
+func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namespace, ksa pulumi.StringOutput,
+	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
+) error {
+	env := corev1.EnvVarArray{corev1.EnvVarArgs{Name: pulumi.String("EXPECTED_GSA"), Value: args.GSAEmail}}
+	wiring := pulumi.StringMap{"gkewi/workload-identity-member": args.WorkloadIdentityMember}
+	_, err := batchv1.NewJob(ctx, name+"-verify", &batchv1.JobArgs{
+		Metadata: &metav1.ObjectMetaArgs{Namespace: namespace, Labels: labels},
+		Spec: jobSpec(verifyBackoffLimit, verifyActiveDeadlineSeconds, labels, wiring,
+			podSpec(ksa, jobContainer("verify", DefaultImage, []string{"/bin/sh", "-c", verifyScript}, env))),
+	}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady))})...)
+	if err != nil {
+		return fmt.Errorf("creating verification Job: %w", err)
+	}
+	return nil
+}
+
+// namespaceLabels enforces, audits and warns about the restricted Pod
+// Security Standard.
+func namespaceLabels(labels pulumi.StringMap) pulumi.StringMap {
+	out := pulumi.StringMap{}
+	for k, v := range labels {
+		out[k] = v
+	}
+	for _, mode := range []string{"enforce", "audit", "warn"} {
+		out["pod-security.kubernetes.io/"+mode] = pulumi.String(PodSecurityLevel)
+		out["pod-security.kubernetes.io/"+mode+"-version"] = pulumi.String("latest")
+	}
+	return out
+}
+
+// jobSpec retries real failures up to backoffLimit times, but does not count
+// pods that were disrupted, such as those on a reclaimed preemptible node.
+func jobSpec(backoffLimit, activeDeadlineSeconds int, labels, annotations pulumi.StringMap,
+	pod *corev1.PodSpecArgs,
+) *batchv1.JobSpecArgs {
+	return &batchv1.JobSpecArgs{
+		BackoffLimit:          pulumi.Int(backoffLimit),
+		ActiveDeadlineSeconds: pulumi.Int(activeDeadlineSeconds),
+		PodFailurePolicy: &batchv1.PodFailurePolicyArgs{
+			Rules: batchv1.PodFailurePolicyRuleArray{batchv1.PodFailurePolicyRuleArgs{
+				Action: pulumi.String("Ignore"),
+				OnPodConditions: batchv1.PodFailurePolicyOnPodConditionsPatternArray{
+					batchv1.PodFailurePolicyOnPodConditionsPatternArgs{
+						Type:   pulumi.String("DisruptionTarget"),
+						Status: pulumi.String("True"),
+					},
+				},
+			}},
+		},
+		Template: &corev1.PodTemplateSpecArgs{
+			Metadata: &metav1.ObjectMetaArgs{Labels: labels, Annotations: annotations},
+			Spec:     pod,
+		},
+	}
+}
+
+// Paths of the one writable directory: the root filesystem is read-only.
+const (
+	scratchVolume = "scratch"
+	scratchPath   = "/tmp"
+	nonRootUID    = 65532
+)
+
+// podSpec runs container as the KSA, on a node with the GKE metadata server,
+// under the restricted Pod Security Standard, after waitForToken.
+func podSpec(ksa pulumi.StringOutput, container corev1.ContainerArgs) *corev1.PodSpecArgs {
+	return &corev1.PodSpecArgs{
+		ServiceAccountName:           ksa,
+		AutomountServiceAccountToken: pulumi.Bool(false),
+		RestartPolicy:                pulumi.String("Never"),
+		NodeSelector:                 pulumi.StringMap{MetadataServerNodeLabel: pulumi.String("true")},
+		SecurityContext: &corev1.PodSecurityContextArgs{
+			RunAsNonRoot:   pulumi.Bool(true),
+			RunAsUser:      pulumi.Int(nonRootUID),
+			RunAsGroup:     pulumi.Int(nonRootUID),
+			FsGroup:        pulumi.Int(nonRootUID),
+			SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+		},
+		InitContainers: corev1.ContainerArray{
+			jobContainer("wait-for-identity", DefaultImage, []string{"/bin/sh", "-c", waitForTokenScript}, nil),
+		},
+		Containers: corev1.ContainerArray{container},
+		Volumes: corev1.VolumeArray{corev1.VolumeArgs{
+			Name:     pulumi.String(scratchVolume),
+			EmptyDir: &corev1.EmptyDirVolumeSourceArgs{},
+		}},
+	}
+}
+
+// jobContainer is a container that meets the restricted standard, keeps
+// gcloud's configuration in the scratch volume and reports its last log
+// lines as its termination message.
+func jobContainer(name, image string, command []string, env corev1.EnvVarArray) corev1.ContainerArgs {
+	return corev1.ContainerArgs{
+		Name:            pulumi.String(name),
+		Image:           pulumi.String(image),
+		ImagePullPolicy: pulumi.String("IfNotPresent"),
+		Command:         pulumi.ToStringArray(command),
+		Env: append(corev1.EnvVarArray{
+			corev1.EnvVarArgs{Name: pulumi.String("HOME"), Value: pulumi.String(scratchPath)},
+			corev1.EnvVarArgs{Name: pulumi.String("CLOUDSDK_CONFIG"), Value: pulumi.String(scratchPath + "/gcloud")},
+		}, env...),
+		VolumeMounts: corev1.VolumeMountArray{corev1.VolumeMountArgs{
+			Name:      pulumi.String(scratchVolume),
+			MountPath: pulumi.String(scratchPath),
+		}},
+		SecurityContext: &corev1.SecurityContextArgs{
+			AllowPrivilegeEscalation: pulumi.Bool(false),
+			ReadOnlyRootFilesystem:   pulumi.Bool(true),
+			RunAsNonRoot:             pulumi.Bool(true),
+			Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.ToStringArray([]string{"ALL"})},
+		},
+		Resources: &corev1.ResourceRequirementsArgs{
+			Requests: pulumi.StringMap{"cpu": pulumi.String("100m"), "memory": pulumi.String("256Mi")},
+			Limits:   pulumi.StringMap{"cpu": pulumi.String("1"), "memory": pulumi.String("512Mi")},
+		},
+		TerminationMessagePolicy: pulumi.String("FallbackToLogsOnError"),
+	}
 }
 
 // optionalString leaves an unset value out of the object, rather than sending "".

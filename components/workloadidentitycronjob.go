@@ -16,6 +16,14 @@ const (
 	DefaultDiskType     = "pd-standard"
 	DefaultNodePoolName = "primary"
 	DefaultImage        = "gcr.io/google.com/cloudsdktool/google-cloud-cli:stable"
+	// DefaultConcurrencyPolicy never starts a run while the last one is still going.
+	DefaultConcurrencyPolicy = "Forbid"
+	// DefaultStartingDeadlineSeconds lets a run that missed its start (during a
+	// control plane upgrade, say) start late rather than be counted as missed:
+	// a CronJob with more than 100 missed starts stops scheduling.
+	DefaultStartingDeadlineSeconds = 300
+	DefaultBackoffLimit            = 3
+	DefaultActiveDeadlineSeconds   = 600
 	// DefaultRole is the smallest predefined role holding
 	// resourcemanager.projects.get, which `gcloud projects describe` needs.
 	DefaultRole = "roles/browser"
@@ -99,6 +107,19 @@ type WorkloadIdentityCronJobArgs struct {
 	// Command is the job's command. Optional; default (when nil): gcloud
 	// projects describe PROJECT.
 	Command []string `pulumi:"command,optional"`
+	// ConcurrencyPolicy is Allow, Forbid or Replace. Optional; default: Forbid.
+	ConcurrencyPolicy string `pulumi:"concurrencyPolicy,optional"`
+	// StartingDeadlineSeconds is how late a run may start; at least 10.
+	// Optional; default: 300.
+	StartingDeadlineSeconds *int `pulumi:"startingDeadlineSeconds,optional"`
+	// BackoffLimit is how often a failed run is retried; pods lost to node
+	// preemption do not count. Optional; default: 3.
+	BackoffLimit *int `pulumi:"backoffLimit,optional"`
+	// ActiveDeadlineSeconds ends a run that takes longer. Optional; default: 600.
+	ActiveDeadlineSeconds *int `pulumi:"activeDeadlineSeconds,optional"`
+	// Verify runs a Job during deployment that fails the deployment unless the
+	// KSA acts as the GSA. Optional; default: true.
+	Verify *bool `pulumi:"verify,optional"`
 }
 
 // WorkloadIdentityCronJob is a CronJob on a private GKE cluster that acts as a
@@ -117,6 +138,11 @@ type WorkloadIdentityCronJob struct {
 	Namespace                pulumi.StringOutput `pulumi:"namespace"`
 	KubernetesServiceAccount pulumi.StringOutput `pulumi:"kubernetesServiceAccount"`
 	CronJobName              pulumi.StringOutput `pulumi:"cronJobName"`
+	// VerifyCommand repeats the deployment's Workload Identity check by hand.
+	VerifyCommand pulumi.StringOutput `pulumi:"verifyCommand"`
+	// MetadataServerLogFilter finds the GKE metadata server's logs in Cloud
+	// Logging, where the cause of a pod's HTTP 403 is written.
+	MetadataServerLogFilter pulumi.StringOutput `pulumi:"metadataServerLogFilter"`
 }
 
 // NewWorkloadIdentityCronJob validates args, then creates the APIs, network,
@@ -197,12 +223,19 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		Namespace:                a.Namespace,
 		KubernetesServiceAccount: a.KubernetesServiceAccount,
 		GSAEmail:                 id.GSAEmail,
+		WorkloadIdentityMember:   id.WorkloadIdentityMember,
 		CronJobName:              a.CronJobName,
 		Schedule:                 a.Schedule,
 		TimeZone:                 a.TimeZone,
+		ConcurrencyPolicy:        a.ConcurrencyPolicy,
+		StartingDeadlineSeconds:  *a.StartingDeadlineSeconds,
+		BackoffLimit:             *a.BackoffLimit,
+		ActiveDeadlineSeconds:    *a.ActiveDeadlineSeconds,
 		Image:                    a.Image,
 		Command:                  a.Command,
+		Verify:                   *a.Verify,
 		IdentityReady:            id.Grants,
+		NodesReady:               []pulumi.Resource{cl.NodePool},
 	}, child, pulumi.Provider(cl.KubernetesProvider))
 	if err != nil {
 		return nil, err
@@ -219,6 +252,8 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	c.Namespace = wl.Namespace
 	c.KubernetesServiceAccount = wl.KubernetesServiceAccount
 	c.CronJobName = wl.CronJobName
+	c.VerifyCommand = pulumi.String(verifyCommand(a.Namespace, a.KubernetesServiceAccount)).ToStringOutput()
+	c.MetadataServerLogFilter = pulumi.String(metadataServerLogFilter(a.Project, a.Zone, a.ClusterName)).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, c.Outputs()); err != nil {
 		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
@@ -240,6 +275,8 @@ func (c *WorkloadIdentityCronJob) Outputs() pulumi.Map {
 		"namespace":                c.Namespace,
 		"kubernetesServiceAccount": c.KubernetesServiceAccount,
 		"cronJobName":              c.CronJobName,
+		"verifyCommand":            c.VerifyCommand,
+		"metadataServerLogFilter":  c.MetadataServerLogFilter,
 	}
 }
 
@@ -253,6 +290,7 @@ func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdenti
 	a.DiskType = orDefault(a.DiskType, DefaultDiskType)
 	a.Image = orDefault(a.Image, DefaultImage)
 	a.CronJobName = orDefault(a.CronJobName, name)
+	a.ConcurrencyPolicy = orDefault(a.ConcurrencyPolicy, DefaultConcurrencyPolicy)
 	if a.Roles == nil {
 		a.Roles = []string{DefaultRole}
 	}
@@ -263,6 +301,10 @@ func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdenti
 	a.DiskSizeGB = orDefaultPtr(a.DiskSizeGB, DefaultDiskSizeGB)
 	a.Preemptible = orDefaultPtr(a.Preemptible, !a.Spot)
 	a.DeletionProtection = orDefaultPtr(a.DeletionProtection, true)
+	a.StartingDeadlineSeconds = orDefaultPtr(a.StartingDeadlineSeconds, DefaultStartingDeadlineSeconds)
+	a.BackoffLimit = orDefaultPtr(a.BackoffLimit, DefaultBackoffLimit)
+	a.ActiveDeadlineSeconds = orDefaultPtr(a.ActiveDeadlineSeconds, DefaultActiveDeadlineSeconds)
+	a.Verify = orDefaultPtr(a.Verify, true)
 	return a
 }
 

@@ -86,6 +86,11 @@ func Parse(config map[string]string, name string) (*components.WorkloadIdentityC
 	l.string("timeZone", &args.TimeZone)
 	l.string("image", &args.Image)
 	l.list("command", &args.Command)
+	l.string("concurrencyPolicy", &args.ConcurrencyPolicy)
+	l.int("startingDeadlineSeconds", &args.StartingDeadlineSeconds)
+	l.int("backoffLimit", &args.BackoffLimit)
+	l.int("activeDeadlineSeconds", &args.ActiveDeadlineSeconds)
+	l.optionalBool("verify", &args.Verify)
 
 	var invalid *components.ValidationError
 	if err := args.Validate(name); errors.As(err, &invalid) {

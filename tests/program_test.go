@@ -31,6 +31,7 @@ const (
 	namespaceType      = "kubernetes:core/v1:Namespace"
 	ksaType            = "kubernetes:core/v1:ServiceAccount"
 	cronJobType        = "kubernetes:batch/v1:CronJob"
+	jobType            = "kubernetes:batch/v1:Job"
 )
 
 // The dev stack's values, as Pulumi.dev.yaml sets them.
@@ -71,14 +72,15 @@ func TestDevStackRegistersEveryPartOfTheRecipe(t *testing.T) {
 		namespaceType:      1,
 		ksaType:            1,
 		cronJobType:        1,
+		jobType:            1, // the verification Job
 	}
 	for typ, n := range want {
 		if counts[typ] != n {
 			t.Errorf("%s registered %d times, want %d", typ, counts[typ], n)
 		}
 	}
-	if len(rec.resources) != 20 {
-		t.Errorf("the dev stack registers %d resources, want 20: %v", len(rec.resources), rec.names())
+	if len(rec.resources) != 21 {
+		t.Errorf("the dev stack registers %d resources, want 21: %v", len(rec.resources), rec.names())
 	}
 	if rec.outputsRegistered != 2 {
 		t.Errorf("RegisterResourceOutputs called %d times, want twice: the component's and the stack's", rec.outputsRegistered)
@@ -279,10 +281,10 @@ func TestKubernetesObjectsRunAsTheAnnotatedKSA(t *testing.T) {
 	assertPath(t, cron, 1.0, "spec", "successfulJobsHistoryLimit")
 	assertPath(t, cron, 1.0, "spec", "failedJobsHistoryLimit")
 	pod := []any{"spec", "jobTemplate", "spec", "template", "spec"}
-	assertPath(t, cron, devKSA, append(pod, "serviceAccountName")...)
-	assertPath(t, cron, "Never", append(pod, "restartPolicy")...)
-	assertPath(t, cron, components.DefaultImage, append(pod, "containers", 0, "image")...)
-	assertPath(t, cron, []any{"gcloud", "projects", "describe", devProject}, append(pod, "containers", 0, "command")...)
+	assertPath(t, cron, devKSA, at(pod, "serviceAccountName")...)
+	assertPath(t, cron, "Never", at(pod, "restartPolicy")...)
+	assertPath(t, cron, components.DefaultImage, at(pod, "containers", 0, "image")...)
+	assertPath(t, cron, []any{"gcloud", "projects", "describe", devProject}, at(pod, "containers", 0, "command")...)
 	for _, dep := range []string{"gkewi-ksa", "gkewi-workload-identity", "gkewi-roles-browser"} {
 		if !slices.Contains(cron.DependsOn, dep) {
 			t.Errorf("the CronJob does not wait for %s, so its first run could meet HTTP 403: %v", dep, cron.DependsOn)
@@ -443,7 +445,10 @@ func assertPath(t *testing.T, reg registration, want any, path ...any) {
 	}
 }
 
-func TestComponentOutputsWhatAUserNeeds(t *testing.T) {
+// componentOutputs runs the component with the dev stack's configuration and
+// returns its outputs by name.
+func componentOutputs(t *testing.T) map[string]any {
+	t.Helper()
 	var mu sync.Mutex
 	outputs := map[string]any{}
 	config := stackConfig(t, "dev")
@@ -469,6 +474,11 @@ func TestComponentOutputsWhatAUserNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return outputs
+}
+
+func TestComponentOutputsWhatAUserNeeds(t *testing.T) {
+	outputs := componentOutputs(t)
 	want := map[string]any{
 		"gsaEmail":                 devGSAEmail,
 		"workloadIdentityMember":   "serviceAccount:" + devProject + ".svc.id.goog[" + devNamespace + "/" + devKSA + "]",

@@ -275,6 +275,11 @@ func get(m resource.PropertyMap, path ...any) any {
 	return plain(v)
 }
 
+// at is the path base followed by more, in a slice of its own.
+func at(base []any, more ...any) []any {
+	return slices.Concat(base, more)
+}
+
 func unwrapSecret(v resource.PropertyValue) resource.PropertyValue {
 	for v.IsSecret() {
 		v = v.SecretValue().Element

@@ -1,0 +1,459 @@
+package tests
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/gkewi/gkewi/components"
+)
+
+// securityRule is one hardening promise, checked over everything a program
+// registered. check returns one line per violation.
+type securityRule struct {
+	name  string
+	check func(rec *recorder) []string
+}
+
+var securityRules = []securityRule{
+	{"cluster-workload-identity", func(rec *recorder) []string {
+		return eachInput(rec, clusterType, func(reg registration) string {
+			if pool, _ := get(reg.Inputs, "workloadIdentityConfig", "workloadPool").(string); !strings.HasSuffix(pool, ".svc.id.goog") {
+				return fmt.Sprintf("workload pool %q", pool)
+			}
+			return ""
+		})
+	}},
+	{"gke-metadata-on-every-node-pool", func(rec *recorder) []string {
+		return eachNodeConfig(rec, func(config resource.PropertyMap) string {
+			if mode := get(config, "workloadMetadataConfig", "mode"); mode != "GKE_METADATA" {
+				return fmt.Sprintf("workload metadata mode %v", mode)
+			}
+			return ""
+		})
+	}},
+	{"legacy-metadata-endpoints-disabled", func(rec *recorder) []string {
+		return eachNodeConfig(rec, func(config resource.PropertyMap) string {
+			if v := get(config, "metadata", "disable-legacy-endpoints"); v != "true" {
+				return fmt.Sprintf("disable-legacy-endpoints = %v", v)
+			}
+			return ""
+		})
+	}},
+	{"private-nodes", func(rec *recorder) []string {
+		return eachInput(rec, clusterType, func(reg registration) string {
+			if get(reg.Inputs, "privateClusterConfig", "enablePrivateNodes") != true {
+				return "nodes have public addresses"
+			}
+			return ""
+		})
+	}},
+	{"control-plane-not-open-to-the-world", func(rec *recorder) []string {
+		return eachInput(rec, clusterType, func(reg registration) string {
+			blocks, _ := get(reg.Inputs, "masterAuthorizedNetworksConfig", "cidrBlocks").([]any)
+			if len(blocks) == 0 {
+				return "no authorized networks"
+			}
+			for _, block := range blocks {
+				if cidr := block.(map[string]any)["cidrBlock"]; cidr == "0.0.0.0/0" {
+					return "authorized network 0.0.0.0/0"
+				}
+			}
+			return ""
+		})
+	}},
+	{"no-client-certificate", func(rec *recorder) []string {
+		return eachInput(rec, clusterType, func(reg registration) string {
+			if get(reg.Inputs, "masterAuth", "clientCertificateConfig", "issueClientCertificate") != false {
+				return "issues a client certificate"
+			}
+			return ""
+		})
+	}},
+	{"legacy-abac-off", func(rec *recorder) []string {
+		return eachInput(rec, clusterType, func(reg registration) string {
+			if get(reg.Inputs, "enableLegacyAbac") != false {
+				return "legacy ABAC is not off"
+			}
+			return ""
+		})
+	}},
+	{"shielded-nodes", func(rec *recorder) []string {
+		violations := eachInput(rec, clusterType, func(reg registration) string {
+			if get(reg.Inputs, "enableShieldedNodes") != true {
+				return "shielded nodes are off"
+			}
+			return ""
+		})
+		return append(violations, eachNodeConfig(rec, func(config resource.PropertyMap) string {
+			if get(config, "shieldedInstanceConfig", "enableSecureBoot") != true ||
+				get(config, "shieldedInstanceConfig", "enableIntegrityMonitoring") != true {
+				return "secure boot or integrity monitoring is off"
+			}
+			return ""
+		})...)
+	}},
+	{"nodes-not-on-default-compute-account", func(rec *recorder) []string {
+		return eachNodeConfig(rec, func(config resource.PropertyMap) string {
+			account, _ := get(config, "serviceAccount").(string)
+			if account == "" || account == "default" || strings.HasSuffix(account, "-compute@developer.gserviceaccount.com") {
+				return fmt.Sprintf("nodes run as %q", account)
+			}
+			return ""
+		})
+	}},
+	{"iam-grants-additive-only", func(rec *recorder) []string {
+		var violations []string
+		for _, reg := range rec.resources {
+			if strings.Contains(reg.Type, "/iAMBinding:") || strings.Contains(reg.Type, "/iAMPolicy:") {
+				violations = append(violations, fmt.Sprintf("%s %s replaces other members", reg.Type, reg.Name))
+			}
+		}
+		return violations
+	}},
+	{"workload-identity-user-only-on-the-gsa", func(rec *recorder) []string {
+		return eachInput(rec, projectMemberType, func(reg registration) string {
+			if get(reg.Inputs, "role") == components.WorkloadIdentityUserRole {
+				return "grants roles/iam.workloadIdentityUser on the whole project"
+			}
+			return ""
+		})
+	}},
+	{"no-owner-or-editor", func(rec *recorder) []string {
+		var violations []string
+		for _, typ := range []string{projectMemberType, accountMemberType} {
+			violations = append(violations, eachInput(rec, typ, func(reg registration) string {
+				if role := get(reg.Inputs, "role"); role == "roles/owner" || role == "roles/editor" {
+					return fmt.Sprintf("grants %v", role)
+				}
+				return ""
+			})...)
+		}
+		return violations
+	}},
+	{"kubeconfig-secret", func(rec *recorder) []string {
+		return eachInput(rec, kubernetesProvider, func(reg registration) string {
+			if !reg.Inputs["kubeconfig"].ContainsSecrets() {
+				return "kubeconfig is not secret"
+			}
+			return ""
+		})
+	}},
+	{"apis-never-disabled-on-destroy", func(rec *recorder) []string {
+		return eachInput(rec, serviceType, func(reg registration) string {
+			if get(reg.Inputs, "disableOnDestroy") != false {
+				return "disables the API on destroy"
+			}
+			return ""
+		})
+	}},
+	{"kubernetes-resources-use-the-components-provider", func(rec *recorder) []string {
+		providerParent := map[string]string{}
+		for _, p := range rec.byType(kubernetesProvider) {
+			providerParent[p.Name] = p.Parent
+		}
+		var violations []string
+		for _, reg := range rec.resources {
+			parent, ok := providerParent[reg.Provider]
+			if strings.HasPrefix(reg.Type, "kubernetes:") && (!ok || parent != reg.Parent) {
+				violations = append(violations, fmt.Sprintf("%s %s uses provider %q", reg.Type, reg.Name, reg.Provider))
+			}
+		}
+		return violations
+	}},
+	{"namespace-enforces-restricted", func(rec *recorder) []string {
+		return eachInput(rec, namespaceType, func(reg registration) string {
+			for _, mode := range []string{"enforce", "audit", "warn"} {
+				if get(reg.Inputs, "metadata", "labels", "pod-security.kubernetes.io/"+mode) != "restricted" {
+					return "does not " + mode + " the restricted Pod Security Standard"
+				}
+			}
+			return ""
+		})
+	}},
+	{"no-host-namespaces", func(rec *recorder) []string {
+		return eachPodSpec(rec, hostNamespaceViolations)
+	}},
+	{"pods-meet-restricted", func(rec *recorder) []string {
+		return eachPodSpec(rec, restrictedViolations)
+	}},
+	{"pods-harden-beyond-restricted", func(rec *recorder) []string {
+		return eachPodSpec(rec, hardeningViolations)
+	}},
+}
+
+func eachInput(rec *recorder, typ string, check func(registration) string) []string {
+	var violations []string
+	for _, reg := range rec.byType(typ) {
+		if problem := check(reg); problem != "" {
+			violations = append(violations, fmt.Sprintf("%s %s: %s", reg.Type, reg.Name, problem))
+		}
+	}
+	return violations
+}
+
+// eachNodeConfig checks the node config of every node pool and of each
+// cluster's default pool.
+func eachNodeConfig(rec *recorder, check func(resource.PropertyMap) string) []string {
+	var violations []string
+	for _, typ := range []string{nodePoolType, clusterType} {
+		violations = append(violations, eachInput(rec, typ, func(reg registration) string {
+			config, ok := reg.Inputs["nodeConfig"]
+			if !ok || !config.IsObject() {
+				return "no node config"
+			}
+			return check(config.ObjectValue())
+		})...)
+	}
+	return violations
+}
+
+// podSpecPaths are where each workload type keeps its pod spec.
+var podSpecPaths = map[string][]any{
+	cronJobType: {"spec", "jobTemplate", "spec", "template", "spec"},
+	jobType:     {"spec", "template", "spec"},
+}
+
+func eachPodSpec(rec *recorder, check func(pod map[string]any) []string) []string {
+	var violations []string
+	for typ, path := range podSpecPaths {
+		for _, reg := range rec.byType(typ) {
+			pod, _ := get(reg.Inputs, path...).(map[string]any)
+			for _, problem := range check(pod) {
+				violations = append(violations, fmt.Sprintf("%s %s: %s", reg.Type, reg.Name, problem))
+			}
+		}
+	}
+	return violations
+}
+
+func containers(pod map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, key := range []string{"initContainers", "containers"} {
+		list, _ := pod[key].([]any)
+		for _, c := range list {
+			out = append(out, c.(map[string]any))
+		}
+	}
+	return out
+}
+
+func field(m map[string]any, path ...string) any {
+	var v any = m
+	for _, key := range path {
+		next, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = next[key]
+	}
+	return v
+}
+
+// hostNamespaceViolations are the ways a pod could share its node's network,
+// processes or IPC.
+func hostNamespaceViolations(pod map[string]any) []string {
+	var violations []string
+	for _, key := range []string{"hostNetwork", "hostPID", "hostIPC"} {
+		if pod[key] == true {
+			violations = append(violations, key+" is set")
+		}
+	}
+	return violations
+}
+
+// restrictedViolations are the pod's breaches of the restricted Pod Security
+// Standard, as PodSecurity admission checks it.
+func restrictedViolations(pod map[string]any) []string {
+	violations := hostNamespaceViolations(pod)
+	for _, volume := range asList(pod["volumes"]) {
+		if field(volume, "hostPath") != nil {
+			violations = append(violations, "a hostPath volume")
+		}
+	}
+	podNonRoot := field(pod, "securityContext", "runAsNonRoot") == true
+	podSeccomp := field(pod, "securityContext", "seccompProfile", "type") == "RuntimeDefault"
+	for _, c := range containers(pod) {
+		name := c["name"]
+		if field(c, "securityContext", "allowPrivilegeEscalation") != false {
+			violations = append(violations, fmt.Sprintf("container %v allows privilege escalation", name))
+		}
+		if field(c, "securityContext", "privileged") == true {
+			violations = append(violations, fmt.Sprintf("container %v is privileged", name))
+		}
+		if drop, _ := field(c, "securityContext", "capabilities", "drop").([]any); !slices.Contains(drop, any("ALL")) {
+			violations = append(violations, fmt.Sprintf("container %v does not drop all capabilities", name))
+		}
+		if !podNonRoot && field(c, "securityContext", "runAsNonRoot") != true {
+			violations = append(violations, fmt.Sprintf("container %v may run as root", name))
+		}
+		if !podSeccomp && field(c, "securityContext", "seccompProfile", "type") != "RuntimeDefault" {
+			violations = append(violations, fmt.Sprintf("container %v has no RuntimeDefault seccomp profile", name))
+		}
+	}
+	if len(containers(pod)) == 0 {
+		violations = append(violations, "no pod spec")
+	}
+	return violations
+}
+
+// hardeningViolations are gkewi's own rules on top of restricted.
+func hardeningViolations(pod map[string]any) []string {
+	var violations []string
+	if pod["automountServiceAccountToken"] != false {
+		violations = append(violations, "mounts a Kubernetes API token")
+	}
+	if field(pod, "nodeSelector", components.MetadataServerNodeLabel) != "true" {
+		violations = append(violations, "may land on a node without the GKE metadata server")
+	}
+	for _, c := range containers(pod) {
+		name := c["name"]
+		if field(c, "securityContext", "readOnlyRootFilesystem") != true {
+			violations = append(violations, fmt.Sprintf("container %v has a writable root filesystem", name))
+		}
+		if field(c, "resources", "limits", "memory") == nil || field(c, "resources", "requests", "cpu") == nil {
+			violations = append(violations, fmt.Sprintf("container %v has no resource requests and limits", name))
+		}
+	}
+	return violations
+}
+
+func asList(v any) []map[string]any {
+	list, _ := v.([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, item := range list {
+		if m, ok := item.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestDevStackKeepsEverySecurityRule(t *testing.T) {
+	rec := runDev(t)
+	for _, rule := range securityRules {
+		if violations := rule.check(rec); len(violations) > 0 {
+			t.Errorf("rule %s is broken:\n%s", rule.name, strings.Join(violations, "\n"))
+		}
+	}
+}
+
+// ruleBreaker breaks one rule in a fresh recording of the dev stack.
+type ruleBreaker func(t *testing.T, rec *recorder)
+
+var breakers = map[string]ruleBreaker{
+	"cluster-workload-identity": func(t *testing.T, rec *recorder) {
+		set(t, rec, clusterType, resource.NewProperty(resource.PropertyMap{}), "workloadIdentityConfig")
+	},
+	"gke-metadata-on-every-node-pool": func(t *testing.T, rec *recorder) {
+		set(t, rec, nodePoolType, resource.NewProperty("GCE_METADATA"), "nodeConfig", "workloadMetadataConfig", "mode")
+	},
+	"legacy-metadata-endpoints-disabled": func(t *testing.T, rec *recorder) {
+		set(t, rec, nodePoolType, resource.NewProperty("false"), "nodeConfig", "metadata", "disable-legacy-endpoints")
+	},
+	"private-nodes": func(t *testing.T, rec *recorder) {
+		set(t, rec, clusterType, resource.NewProperty(false), "privateClusterConfig", "enablePrivateNodes")
+	},
+	"control-plane-not-open-to-the-world": func(t *testing.T, rec *recorder) {
+		set(t, rec, clusterType, resource.NewProperty("0.0.0.0/0"), "masterAuthorizedNetworksConfig", "cidrBlocks", 0, "cidrBlock")
+	},
+	"no-client-certificate": func(t *testing.T, rec *recorder) {
+		set(t, rec, clusterType, resource.NewProperty(true), "masterAuth", "clientCertificateConfig", "issueClientCertificate")
+	},
+	"legacy-abac-off": func(t *testing.T, rec *recorder) {
+		set(t, rec, clusterType, resource.NewProperty(true), "enableLegacyAbac")
+	},
+	"shielded-nodes": func(t *testing.T, rec *recorder) {
+		set(t, rec, nodePoolType, resource.NewProperty(false), "nodeConfig", "shieldedInstanceConfig", "enableSecureBoot")
+	},
+	"nodes-not-on-default-compute-account": func(t *testing.T, rec *recorder) {
+		set(t, rec, nodePoolType, resource.NewProperty("123-compute@developer.gserviceaccount.com"), "nodeConfig", "serviceAccount")
+	},
+	"iam-grants-additive-only": func(t *testing.T, rec *recorder) {
+		rec.resources[0].Type = "gcp:projects/iAMBinding:IAMBinding"
+	},
+	"workload-identity-user-only-on-the-gsa": func(t *testing.T, rec *recorder) {
+		set(t, rec, projectMemberType, resource.NewProperty(components.WorkloadIdentityUserRole), "role")
+	},
+	"no-owner-or-editor": func(t *testing.T, rec *recorder) {
+		set(t, rec, projectMemberType, resource.NewProperty("roles/editor"), "role")
+	},
+	"no-host-namespaces": func(t *testing.T, rec *recorder) {
+		set(t, rec, jobType, resource.NewProperty(true), "spec", "template", "spec", "hostNetwork")
+	},
+	"kubeconfig-secret": func(t *testing.T, rec *recorder) {
+		provider := rec.byType(kubernetesProvider)[0]
+		provider.Inputs["kubeconfig"] = resource.NewProperty(get(provider.Inputs, "kubeconfig").(string))
+	},
+	"apis-never-disabled-on-destroy": func(t *testing.T, rec *recorder) {
+		set(t, rec, serviceType, resource.NewProperty(true), "disableOnDestroy")
+	},
+	"kubernetes-resources-use-the-components-provider": func(t *testing.T, rec *recorder) {
+		for i := range rec.resources {
+			if rec.resources[i].Type == cronJobType {
+				rec.resources[i].Provider = ""
+			}
+		}
+	},
+	"namespace-enforces-restricted": func(t *testing.T, rec *recorder) {
+		set(t, rec, namespaceType, resource.NewProperty("baseline"), "metadata", "labels", "pod-security.kubernetes.io/enforce")
+	},
+	"pods-meet-restricted": func(t *testing.T, rec *recorder) {
+		set(t, rec, cronJobType, resource.NewProperty(true),
+			"spec", "jobTemplate", "spec", "template", "spec", "containers", 0, "securityContext", "allowPrivilegeEscalation")
+	},
+	"pods-harden-beyond-restricted": func(t *testing.T, rec *recorder) {
+		set(t, rec, jobType, resource.NewProperty(true), "spec", "template", "spec", "automountServiceAccountToken")
+	},
+}
+
+func TestEverySecurityRuleCatchesItsViolation(t *testing.T) {
+	for _, rule := range securityRules {
+		t.Run(rule.name, func(t *testing.T) {
+			breaker, ok := breakers[rule.name]
+			if !ok {
+				t.Fatal("no violation is built for this rule, so nothing shows it can fail")
+			}
+			rec := runDev(t)
+			breaker(t, rec)
+			violations := rule.check(rec)
+			if len(violations) == 0 {
+				t.Fatal("the rule did not notice its violation")
+			}
+			t.Logf("violation reported: %s", violations[0])
+		})
+	}
+}
+
+// set replaces the value at path in the inputs of the first resource of typ.
+func set(t *testing.T, rec *recorder, typ string, value resource.PropertyValue, path ...any) {
+	t.Helper()
+	regs := rec.byType(typ)
+	if len(regs) == 0 {
+		t.Fatalf("no %s registered", typ)
+	}
+	container := resource.NewProperty(regs[0].Inputs)
+	for i, step := range path {
+		container = unwrapSecret(container)
+		last := i == len(path)-1
+		switch s := step.(type) {
+		case string:
+			obj := container.ObjectValue()
+			if last {
+				obj[resource.PropertyKey(s)] = value
+				return
+			}
+			container = obj[resource.PropertyKey(s)]
+		case int:
+			arr := container.ArrayValue()
+			if last {
+				arr[s] = value
+				return
+			}
+			container = arr[s]
+		}
+	}
+}

@@ -3,7 +3,7 @@ STACK ?= dev
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: build test lint tidy preview up destroy
+.PHONY: build test lint tidy plan preview up destroy
 
 build:
 	go build ./...
@@ -17,6 +17,10 @@ lint:
 
 tidy:
 	go mod tidy
+
+# Rewrites tests/testdata/plans/<stack>.yaml and docs/architecture.md from the program.
+plan:
+	go test ./tests -run 'TestPlansAreCurrent|TestArchitectureDiagramIsCurrent' -update
 
 preview:
 	pulumi stack select --create $(STACK)

@@ -35,9 +35,12 @@ type identity struct {
 }
 
 // newIdentity creates the GSA, grants it its roles on the project, and lets
-// the KSA act as it.
-func newIdentity(ctx *pulumi.Context, name string, args identityArgs, opts ...pulumi.ResourceOption) (*identity, error) {
-	accountID, err := gsaAccountID(ctx, name, args, opts...)
+// the KSA act as it. local are the options of resources that call no Google
+// API; gcp those of the rest.
+func newIdentity(ctx *pulumi.Context, name string, args identityArgs, local pulumi.ResourceOption,
+	gcp ...pulumi.ResourceOption,
+) (*identity, error) {
+	accountID, err := gsaAccountID(ctx, name, args, local)
 	if err != nil {
 		return nil, err
 	}
@@ -47,11 +50,11 @@ func newIdentity(ctx *pulumi.Context, name string, args identityArgs, opts ...pu
 		DisplayName: pulumi.Sprintf("gkewi %s", name),
 		Description: pulumi.String(fmt.Sprintf("Used by the CronJob of %s/%s through Workload Identity; managed by gkewi.",
 			args.Namespace, args.KubernetesServiceAccount)),
-	}, opts...)
+	}, gcp...)
 	if err != nil {
 		return nil, fmt.Errorf("creating service account: %w", err)
 	}
-	grants, err := grantProjectRoles(ctx, name, args.Project, args.Roles, gsa.Email, opts...)
+	grants, err := grantProjectRoles(ctx, name, args.Project, args.Roles, gsa.Email, gcp...)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +63,7 @@ func newIdentity(ctx *pulumi.Context, name string, args identityArgs, opts ...pu
 		ServiceAccountId: gsa.Name,
 		Role:             pulumi.String(WorkloadIdentityUserRole),
 		Member:           member,
-	}, opts...)
+	}, gcp...)
 	if err != nil {
 		return nil, fmt.Errorf("binding the KSA to the service account: %w", err)
 	}
@@ -73,7 +76,8 @@ func newIdentity(ctx *pulumi.Context, name string, args identityArgs, opts ...pu
 
 // gsaAccountID is the configured id, or a derived one with a random suffix so
 // that two stacks in one project do not collide.
-func gsaAccountID(ctx *pulumi.Context, name string, args identityArgs, opts ...pulumi.ResourceOption) (pulumi.StringInput, error) {
+func gsaAccountID(ctx *pulumi.Context, name string, args identityArgs, opts ...pulumi.ResourceOption,
+) (pulumi.StringInput, error) {
 	if args.ServiceAccountID != "" {
 		return pulumi.String(args.ServiceAccountID), nil
 	}

@@ -214,7 +214,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		WorkloadPool:             cl.WorkloadPool,
 		Namespace:                a.Namespace,
 		KubernetesServiceAccount: a.KubernetesServiceAccount,
-	}, onGCP...)
+	}, child, onGCP...)
 	if err != nil {
 		return nil, err
 	}

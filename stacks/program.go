@@ -6,25 +6,35 @@ import (
 	"github.com/gkewi/gkewi/components"
 )
 
-// Program is the gkewi program: it loads and validates the stack
-// configuration, creates one WorkloadIdentityCronJob named after the project,
-// and exports the component's outputs as the stack's outputs.
+// Program is the gkewi program: it deploys the stack and exports the
+// component's outputs as the stack's outputs.
 func Program(ctx *pulumi.Context) error {
-	name := ctx.Project()
-	config, err := StackConfig()
+	outputs, err := Deploy(ctx)
 	if err != nil {
 		return err
 	}
-	args, err := Parse(config, name)
-	if err != nil {
-		return err
-	}
-	job, err := components.NewWorkloadIdentityCronJob(ctx, name, args)
-	if err != nil {
-		return err
-	}
-	for key, value := range job.Outputs() {
+	for key, value := range outputs {
 		ctx.Export(key, value)
 	}
 	return nil
+}
+
+// Deploy loads and validates the stack configuration, creates one
+// WorkloadIdentityCronJob named after the project, and returns the outputs
+// that Program exports.
+func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
+	name := ctx.Project()
+	config, err := StackConfig()
+	if err != nil {
+		return nil, err
+	}
+	args, err := Parse(config, name)
+	if err != nil {
+		return nil, err
+	}
+	job, err := components.NewWorkloadIdentityCronJob(ctx, name, args)
+	if err != nil {
+		return nil, err
+	}
+	return job.Outputs(), nil
 }

@@ -46,6 +46,7 @@ type registration struct {
 
 // recorder is a pulumi.MockResourceMonitor that records every registration.
 type recorder struct {
+	stack             string
 	mu                sync.Mutex
 	resources         []registration
 	outputsRegistered int
@@ -55,7 +56,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	rpc := args.RegisterRPC
 	id, outputs := computed(args.TypeToken, args.Name, args.Inputs)
 	reg := registration{
-		URN:           mockURN(rpc.GetParent(), args.TypeToken, args.Name),
+		URN:           mockURN(r.stack, rpc.GetParent(), args.TypeToken, args.Name),
 		Type:          args.TypeToken,
 		Name:          args.Name,
 		Parent:        urnName(rpc.GetParent()),
@@ -125,12 +126,12 @@ func computed(typ, name string, inputs resource.PropertyMap) (string, resource.P
 }
 
 // mockURN is the URN the mock monitor gives a resource.
-func mockURN(parent, typ, name string) string {
+func mockURN(stack, parent, typ, name string) string {
 	parentType := tokens.Type("")
 	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
 		parentType = p.QualifiedType()
 	}
-	return string(resource.NewURN(testStack, testProject, parentType, tokens.Type(typ), name))
+	return string(resource.NewURN(tokens.QName(stack), testProject, parentType, tokens.Type(typ), name))
 }
 
 func urnName(urn string) string {
@@ -152,13 +153,18 @@ func providerName(ref string) string {
 // handed over as the Pulumi engine hands it to a Go program.
 func run(t *testing.T, program pulumi.RunFunc, config map[string]string) (*recorder, error) {
 	t.Helper()
+	return runStack(t, testStack, program, config)
+}
+
+func runStack(t *testing.T, stack string, program pulumi.RunFunc, config map[string]string) (*recorder, error) {
+	t.Helper()
 	data, err := json.Marshal(config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv(pulumi.EnvConfig, string(data))
-	rec := &recorder{}
-	return rec, pulumi.RunErr(program, pulumi.WithMocks(testProject, testStack, rec))
+	rec := &recorder{stack: stack}
+	return rec, pulumi.RunErr(program, pulumi.WithMocks(testProject, stack, rec))
 }
 
 // stackConfig reads the config of Pulumi.<stack>.yaml as `pulumi` hands it to

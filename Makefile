@@ -14,6 +14,7 @@ test:
 lint:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
+	shellcheck --shell=sh components/scripts/*.sh
 
 tidy:
 	go mod tidy

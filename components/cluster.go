@@ -46,9 +46,12 @@ type cluster struct {
 
 // newCluster creates the nodes' own service account, a private, VPC-native,
 // zonal cluster with Workload Identity, its node pool, and a Kubernetes
-// provider that talks to it.
-func newCluster(ctx *pulumi.Context, name string, args clusterArgs, opts ...pulumi.ResourceOption) (*cluster, error) {
-	nodeSA, nodeGrant, err := newNodeServiceAccount(ctx, name, args, opts...)
+// provider that talks to it. local are the options of resources that call no
+// Google API; opts those of the rest.
+func newCluster(ctx *pulumi.Context, name string, args clusterArgs, local pulumi.ResourceOption,
+	opts ...pulumi.ResourceOption,
+) (*cluster, error) {
+	nodeSA, nodeGrant, err := newNodeServiceAccount(ctx, name, args, local, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +125,16 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, opts ...pulu
 
 // newNodeServiceAccount gives the nodes an account of their own, so that they
 // never run as the project's default compute service account.
-func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, opts ...pulumi.ResourceOption,
+func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, local pulumi.ResourceOption,
+	opts ...pulumi.ResourceOption,
 ) (*serviceaccount.Account, pulumi.Resource, error) {
+	suffix, err := randomSuffix(ctx, name+"-node-sa-suffix", local)
+	if err != nil {
+		return nil, nil, err
+	}
 	nodeSA, err := serviceaccount.NewAccount(ctx, name+"-node-sa", &serviceaccount.AccountArgs{
 		Project:     pulumi.String(args.Project),
-		AccountId:   pulumi.String(nodeAccountID(args.Name)),
+		AccountId:   derivedAccountID(name, "-nodes", suffix),
 		DisplayName: pulumi.Sprintf("gkewi nodes of %s", args.Name),
 	}, opts...)
 	if err != nil {
@@ -141,16 +149,6 @@ func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, o
 		return nil, nil, fmt.Errorf("granting the node service account its role: %w", err)
 	}
 	return nodeSA, grant, nil
-}
-
-// maxNodeAccountPrefix keeps "<cluster>-nodes" within 30 characters.
-const maxNodeAccountPrefix = 24
-
-func nodeAccountID(clusterName string) string {
-	if len(clusterName) > maxNodeAccountPrefix {
-		clusterName = clusterName[:maxNodeAccountPrefix]
-	}
-	return clusterName + "-nodes"
 }
 
 func newNodePool(ctx *pulumi.Context, name string, args clusterArgs, clusterName, nodeSA pulumi.StringOutput,

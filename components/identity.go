@@ -16,10 +16,10 @@ const WorkloadIdentityUserRole = "roles/iam.workloadIdentityUser"
 
 type identityArgs struct {
 	Project string
-	// ServiceAccountID is the GSA's id; when empty, DerivedIDPrefix plus a
-	// random suffix is used.
-	ServiceAccountID, DerivedIDPrefix string
-	Roles                             []string
+	// ServiceAccountID is the GSA's id; when empty, one is derived from the
+	// component name.
+	ServiceAccountID string
+	Roles            []string
 	// WorkloadPool comes from the cluster, so the binding cannot be created
 	// before the pool exists ("Identity Pool does not exist").
 	WorkloadPool                        pulumi.StringOutput
@@ -47,7 +47,7 @@ func newIdentity(ctx *pulumi.Context, name string, args identityArgs, local pulu
 	gsa, err := serviceaccount.NewAccount(ctx, name+"-gsa", &serviceaccount.AccountArgs{
 		Project:     pulumi.String(args.Project),
 		AccountId:   accountID,
-		DisplayName: pulumi.Sprintf("gkewi %s", name),
+		DisplayName: pulumi.String(truncate(fmt.Sprintf("gkewi %s/%s", args.Namespace, args.KubernetesServiceAccount), maxDisplayNameLength)),
 		Description: pulumi.String(fmt.Sprintf("Used by the CronJob of %s/%s through Workload Identity; managed by gkewi.",
 			args.Namespace, args.KubernetesServiceAccount)),
 	}, gcp...)
@@ -74,18 +74,17 @@ func newIdentity(ctx *pulumi.Context, name string, args identityArgs, local pulu
 	}, nil
 }
 
-// gsaAccountID is the configured id, or a derived one with a random suffix so
-// that two stacks in one project do not collide.
+// gsaAccountID is the configured id, or one derived from the component name.
 func gsaAccountID(ctx *pulumi.Context, name string, args identityArgs, opts ...pulumi.ResourceOption,
 ) (pulumi.StringInput, error) {
 	if args.ServiceAccountID != "" {
 		return pulumi.String(args.ServiceAccountID), nil
 	}
-	suffix, err := random.NewRandomId(ctx, name+"-gsa-suffix", &random.RandomIdArgs{ByteLength: pulumi.Int(2)}, opts...)
+	suffix, err := randomSuffix(ctx, name+"-gsa-suffix", opts...)
 	if err != nil {
-		return nil, fmt.Errorf("creating service account id suffix: %w", err)
+		return nil, err
 	}
-	return pulumi.Sprintf("%s-%s", args.DerivedIDPrefix, suffix.Hex), nil
+	return derivedAccountID(name, "", suffix), nil
 }
 
 // grantProjectRoles grants each role on the project to the service account, as
@@ -108,21 +107,45 @@ func grantProjectRoles(ctx *pulumi.Context, name, project string, roles []string
 	return grants, nil
 }
 
-// maxDerivedPrefixLength leaves room for "-" and four hex digits in a 30-character id.
-const maxDerivedPrefixLength = 25
+// maxDisplayNameLength is IAM's limit on a service account's display name.
+const maxDisplayNameLength = 100
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// maxAccountIDLength is IAM's limit on an account id.
+const maxAccountIDLength = 30
 
 var notAccountIDChars = regexp.MustCompile(`[^a-z0-9]+`)
 
-// derivedAccountIDPrefix turns any component name into the start of a valid
-// account id: lowercase letters, digits and single dashes, starting with a
-// letter, at most 25 characters.
-func derivedAccountIDPrefix(name string) string {
+// derivedAccountID builds a valid account id from any component name, a
+// middle part (may be empty) and a random suffix: lowercase letters, digits
+// and dashes, starting with a letter, at most 30 characters. The name is cut
+// to fit; the suffix keeps two stacks in one project apart.
+func derivedAccountID(name, middle string, suffix pulumi.StringOutput) pulumi.StringOutput {
 	prefix := strings.Trim(notAccountIDChars.ReplaceAllString(strings.ToLower(name), "-"), "-")
 	if prefix == "" || prefix[0] < 'a' || prefix[0] > 'z' {
 		prefix = "wi-" + prefix
 	}
-	if len(prefix) > maxDerivedPrefixLength {
-		prefix = prefix[:maxDerivedPrefixLength]
+	tail := middle + "-"
+	if room := maxAccountIDLength - len(tail) - randomSuffixLength; len(prefix) > room {
+		prefix = prefix[:room]
 	}
-	return strings.TrimRight(prefix, "-")
+	return pulumi.Sprintf("%s%s%s", strings.TrimRight(prefix, "-"), tail, suffix)
+}
+
+// randomSuffixLength is the length of a randomSuffix's hex.
+const randomSuffixLength = 4
+
+// randomSuffix is four random hex digits, fixed for the life of the stack.
+func randomSuffix(ctx *pulumi.Context, name string, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	suffix, err := random.NewRandomId(ctx, name, &random.RandomIdArgs{ByteLength: pulumi.Int(randomSuffixLength / 2)}, opts...)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("creating random suffix %s: %w", name, err)
+	}
+	return suffix.Hex, nil
 }

@@ -3,9 +3,9 @@ package components
 import "fmt"
 
 // gkeKubeconfig is a kubeconfig for one GKE cluster that authenticates with
-// gke-gcloud-auth-plugin, as `gcloud container clusters get-credentials`
-// writes it: short-lived tokens from the caller's gcloud credentials, no
-// client certificate and no static token.
+// gke-gcloud-auth-plugin: short-lived tokens, no client certificate and no
+// static token. The plugin uses Application Default Credentials, the same
+// credentials the GCP provider uses, so `pulumi up` needs one login only.
 func gkeKubeconfig(project, zone, clusterName, endpoint, caCertificate string) string {
 	context := fmt.Sprintf("gke_%s_%s_%s", project, zone, clusterName)
 	return fmt.Sprintf(`apiVersion: v1
@@ -27,6 +27,8 @@ users:
     exec:
       apiVersion: client.authentication.k8s.io/v1beta1
       command: gke-gcloud-auth-plugin
+      args:
+      - --use_application_default_credentials
       installHint: Install gke-gcloud-auth-plugin, e.g. gcloud components install gke-gcloud-auth-plugin
       provideClusterInfo: true
 `, context, endpoint, caCertificate)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 	// Time zones must load the same on every machine, whatever it has installed.
 	_ "time/tzdata"
 
@@ -81,8 +82,12 @@ var (
 	regionPattern    = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
 	zonePattern      = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`)
 	basicRoles       = []string{"roles/owner", "roles/editor"}
-	diskTypes        = []string{"pd-standard", "pd-balanced", "pd-ssd", "pd-extreme", "hyperdisk-balanced"}
-	privateRanges    = []netip.Prefix{
+	projectIDPattern = regexp.MustCompile(`^[a-z][-a-z0-9]{4,28}[a-z0-9]$`)
+	diskTypes        = []string{"pd-standard", "pd-balanced", "pd-ssd", "hyperdisk-balanced"}
+	// reservedNamespaces belong to Kubernetes itself; gkewi must not take
+	// one over, label it restricted, or delete it on destroy.
+	reservedNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
+	privateRanges      = []netip.Prefix{
 		netip.MustParsePrefix("10.0.0.0/8"),
 		netip.MustParsePrefix("172.16.0.0/12"),
 		netip.MustParsePrefix("192.168.0.0/16"),
@@ -97,12 +102,15 @@ var (
 // filled in for the component called name) and returns a *ValidationError
 // listing every problem, or nil.
 func (args *WorkloadIdentityCronJobArgs) Validate(name string) error {
-	return args.withDefaults(name).validate()
+	return args.withDefaults(name).validate(name)
 }
 
-func (a WorkloadIdentityCronJobArgs) validate() error {
+func (a WorkloadIdentityCronJobArgs) validate(name string) error {
 	var v validator
-	v.required("project", a.Project)
+	if name == "" || !utf8.ValidString(name) {
+		v.add("name", name, "is not a component name; allowed: a non-empty UTF-8 string")
+	}
+	v.projectID("project", a.Project)
 	v.zone(a.Region, a.Zone)
 	v.accountID(a.ServiceAccountID)
 	v.roles(a.Roles, a.AllowBasicRoles)
@@ -113,7 +121,7 @@ func (a WorkloadIdentityCronJobArgs) validate() error {
 	v.ranges(a)
 	v.authorizedNetworks(a.AuthorizedNetworks, a.AllowControlPlaneFromAnywhere)
 	v.nodePool(a)
-	v.kubernetesName("namespace", a.Namespace, validation.IsDNS1123Label)
+	v.namespace(a.Namespace)
 	v.kubernetesName("kubernetesServiceAccount", a.KubernetesServiceAccount, validation.IsDNS1123Label)
 	v.cronJobName(a.CronJobName)
 	v.schedule(a.Schedule)
@@ -141,6 +149,21 @@ func (v *validator) required(key, value string) bool {
 		return false
 	}
 	return true
+}
+
+func (v *validator) projectID(key, value string) {
+	if v.required(key, value) && !projectIDPattern.MatchString(value) {
+		v.add(key, value, "is not a project id; allowed: 6-30 lowercase letters, digits and '-', starting with a letter and not ending with '-'")
+	}
+}
+
+func (v *validator) namespace(value string) {
+	if !v.kubernetesName("namespace", value, validation.IsDNS1123Label) {
+		return
+	}
+	if slices.Contains(reservedNamespaces, value) || strings.HasPrefix(value, "kube-") {
+		v.add("namespace", value, "is reserved for Kubernetes (%s, kube-*); allowed: a namespace of your own", strings.Join(reservedNamespaces, ", "))
+	}
 }
 
 func (v *validator) zone(region, zone string) {
@@ -278,7 +301,9 @@ func (v *validator) nodePool(a WorkloadIdentityCronJobArgs) {
 	v.atLeast("nodeCount", *a.NodeCount, 1)
 	v.atLeast("diskSizeGb", *a.DiskSizeGB, minDiskSizeGB)
 	if !slices.Contains(diskTypes, a.DiskType) {
-		v.add("diskType", a.DiskType, "is not a disk type; allowed: %s", strings.Join(diskTypes, ", "))
+		v.add("diskType", a.DiskType, "is not a GKE node disk type; allowed: %s", strings.Join(diskTypes, ", "))
+	} else if strings.HasPrefix(a.DiskType, "hyperdisk-") && strings.HasPrefix(a.MachineType, "n1-") {
+		v.add("diskType", a.DiskType, "does not work with {machineType} %s; allowed: a pd-* disk type, or a machine type that supports Hyperdisk such as c3-standard-4", a.MachineType)
 	}
 	if *a.Preemptible && a.Spot {
 		v.add("spot", "true", "is set together with {preemptible}; allowed: at most one of them (spot is the newer kind)")

@@ -48,9 +48,10 @@ type workload struct {
 // CronJob that runs as that KSA and, when asked, a Job that proves the
 // identity works. opts must carry the cluster's provider.
 func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, opts ...pulumi.ResourceOption) (*workload, error) {
+	// The CronJob's name is a valid label value; the component's name need not be.
 	labels := pulumi.StringMap{
 		"app.kubernetes.io/managed-by": pulumi.String("gkewi"),
-		"app.kubernetes.io/instance":   pulumi.String(name),
+		"app.kubernetes.io/instance":   pulumi.String(args.CronJobName),
 	}
 	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace), Labels: namespaceLabels(labels)},
@@ -105,10 +106,12 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, opts ...pu
 }
 
 // Limits of the verification Job: a few tries spread over some minutes, so
-// that IAM propagation after a first deployment does not fail it.
+// that IAM propagation after a first deployment does not fail it, and a
+// Pulumi timeout that leaves room for all of them and the first image pull.
 const (
 	verifyBackoffLimit          = 4
 	verifyActiveDeadlineSeconds = 600
+	verifyAwaitTimeout          = "20m"
 )
 
 // newVerification creates a Job that runs as the KSA and fails unless the
@@ -121,10 +124,19 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 	env := corev1.EnvVarArray{corev1.EnvVarArgs{Name: pulumi.String("EXPECTED_GSA"), Value: args.GSAEmail}}
 	wiring := pulumi.StringMap{"gkewi/workload-identity-member": args.WorkloadIdentityMember}
 	_, err := batchv1.NewJob(ctx, name+"-verify", &batchv1.JobArgs{
-		Metadata: &metav1.ObjectMetaArgs{Namespace: namespace, Labels: labels},
+		Metadata: &metav1.ObjectMetaArgs{
+			Namespace: namespace,
+			Labels:    labels,
+			// A failed check is replaced and run again on the next `pulumi up`,
+			// rather than awaited forever.
+			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
+		},
 		Spec: jobSpec(verifyBackoffLimit, verifyActiveDeadlineSeconds, labels, wiring,
 			podSpec(ksa, jobContainer("verify", DefaultImage, []string{"/bin/sh", "-c", verifyScript}, env))),
-	}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady))})...)
+	}, slices.Concat(opts, []pulumi.ResourceOption{
+		pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady)),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: verifyAwaitTimeout, Update: verifyAwaitTimeout}),
+	})...)
 	if err != nil {
 		return fmt.Errorf("creating verification Job: %w", err)
 	}

@@ -154,7 +154,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		return nil, fmt.Errorf("WorkloadIdentityCronJob %q: args are required", name)
 	}
 	a := args.withDefaults(name)
-	if err := a.validate(); err != nil {
+	if err := a.validate(name); err != nil {
 		return nil, fmt.Errorf("WorkloadIdentityCronJob %q: %w", name, err)
 	}
 
@@ -201,7 +201,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		DiskType:           a.DiskType,
 		Preemptible:        *a.Preemptible,
 		Spot:               a.Spot,
-	}, onGCP...)
+	}, child, onGCP...)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,6 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	id, err := newIdentity(ctx, name, identityArgs{
 		Project:                  a.Project,
 		ServiceAccountID:         a.ServiceAccountID,
-		DerivedIDPrefix:          derivedAccountIDPrefix(name),
 		Roles:                    a.Roles,
 		WorkloadPool:             cl.WorkloadPool,
 		Namespace:                a.Namespace,

@@ -39,8 +39,10 @@ const (
 	devProject   = "my-gkewi-dev-project"
 	devNamespace = "wi-demo"
 	devKSA       = "wi-demo"
-	devGSAEmail  = "gkewi-" + fakeRandomHex + "@" + devProject + ".iam.gserviceaccount.com"
 )
+
+// devGSAEmail is the GSA's email in the dev stack, with the mocks' suffix.
+var devGSAEmail = "gkewi-" + fakeHex("gkewi-gsa-suffix") + "@" + devProject + ".iam.gserviceaccount.com"
 
 func runDev(t *testing.T) *recorder {
 	t.Helper()
@@ -60,7 +62,7 @@ func TestDevStackRegistersEveryPartOfTheRecipe(t *testing.T) {
 	want := map[string]int{
 		componentType:      1,
 		serviceType:        5,
-		randomIDType:       1,
+		randomIDType:       2, // the suffixes of the two account ids
 		accountType:        2, // the job's GSA and the nodes' own account
 		projectMemberType:  2, // roles/browser for the GSA, the node role for the nodes
 		accountMemberType:  1,
@@ -79,8 +81,8 @@ func TestDevStackRegistersEveryPartOfTheRecipe(t *testing.T) {
 			t.Errorf("%s registered %d times, want %d", typ, counts[typ], n)
 		}
 	}
-	if len(rec.resources) != 21 {
-		t.Errorf("the dev stack registers %d resources, want 21: %v", len(rec.resources), rec.names())
+	if len(rec.resources) != 22 {
+		t.Errorf("the dev stack registers %d resources, want 22: %v", len(rec.resources), rec.names())
 	}
 	if rec.outputsRegistered != 2 {
 		t.Errorf("RegisterResourceOutputs called %d times, want twice: the component's and the stack's", rec.outputsRegistered)
@@ -120,7 +122,7 @@ func TestAPIsAreEnabledNeverDisabledAndAwaitedByEveryGCPResource(t *testing.T) {
 func TestGSAIsGrantedItsRolesAdditively(t *testing.T) {
 	rec := runDev(t)
 	gsa := rec.one(t, accountType, "gkewi-gsa")
-	if got := get(gsa.Inputs, "accountId"); got != "gkewi-"+fakeRandomHex {
+	if got := get(gsa.Inputs, "accountId"); got != "gkewi-"+fakeHex("gkewi-gsa-suffix") {
 		t.Errorf("GSA accountId = %v, want the component name plus the random suffix", got)
 	}
 	if !slices.Contains(gsa.DependsOn, "gkewi-gsa-suffix") {
@@ -185,7 +187,7 @@ func TestClusterIsPrivateZonalAndHasTheWorkloadPool(t *testing.T) {
 	assertPath(t, cluster, "pods", "ipAllocationPolicy", "clusterSecondaryRangeName")
 	assertPath(t, cluster, "services", "ipAllocationPolicy", "servicesSecondaryRangeName")
 	assertPath(t, cluster, "GKE_METADATA", "nodeConfig", "workloadMetadataConfig", "mode")
-	assertPath(t, cluster, "gkewi-dev-nodes@"+devProject+".iam.gserviceaccount.com", "nodeConfig", "serviceAccount")
+	assertPath(t, cluster, "gkewi-nodes-"+fakeHex("gkewi-node-sa-suffix")+"@"+devProject+".iam.gserviceaccount.com", "nodeConfig", "serviceAccount")
 	if cluster.Protect {
 		t.Error("the dev stack's cluster is protected in Pulumi; its deletionProtection is false")
 	}
@@ -330,12 +332,13 @@ func TestEveryChildIsParentedToTheComponentAndNamedFromIt(t *testing.T) {
 	}
 }
 
-// twoInstances registers two components side by side in one program.
+// twoInstances registers two components side by side in one program and one
+// project: names that share a long prefix, and clusters of one name in two zones.
 func twoInstances(ctx *pulumi.Context) error {
-	for _, name := range []string{"alpha", "beta"} {
+	for zone, name := range map[string]string{"a": "reports-asia-northeast1-alpha", "b": "reports-asia-northeast1-beta"} {
 		_, err := components.NewWorkloadIdentityCronJob(ctx, name, &components.WorkloadIdentityCronJobArgs{
-			Project: "p-" + name, Region: "europe-west1", Zone: "europe-west1-b",
-			Network: name, Subnetwork: name, SubnetCIDR: "10.0.0.0/24", ClusterName: name,
+			Project: "shared-project", Region: "asia-northeast1", Zone: "asia-northeast1-" + zone,
+			Network: name, Subnetwork: name, SubnetCIDR: "10.0.0.0/24", ClusterName: "reports",
 			MasterCIDR: "172.16.0.0/28", AuthorizedNetworks: []string{"192.0.2.0/24"},
 			Namespace: "jobs", KubernetesServiceAccount: "runner", Schedule: "@daily",
 		})
@@ -358,11 +361,19 @@ func TestTwoInstancesDoNotCollide(t *testing.T) {
 		}
 		urns[reg.URN] = true
 	}
+	emails := map[any]bool{}
+	for _, account := range rec.byType(accountType) {
+		email := get(account.Outputs, "email")
+		if emails[email] {
+			t.Errorf("two service accounts in one project share the email %v", email)
+		}
+		emails[email] = true
+	}
 	if len(rec.byType(componentType)) != 2 || rec.outputsRegistered != 3 {
 		t.Errorf("%d components and %d output registrations, want 2, and 3 with the stack's",
 			len(rec.byType(componentType)), rec.outputsRegistered)
 	}
-	for _, name := range []string{"alpha", "beta"} {
+	for _, name := range []string{"reports-asia-northeast1-alpha", "reports-asia-northeast1-beta"} {
 		provider := name + "-kubernetes"
 		rec.one(t, kubernetesProvider, provider)
 		for _, typ := range []string{namespaceType, ksaType, cronJobType} {
@@ -370,7 +381,6 @@ func TestTwoInstancesDoNotCollide(t *testing.T) {
 				t.Errorf("%s %s uses provider %q, want its own instance's %q", typ, reg.Name, reg.Provider, provider)
 			}
 		}
-		assertPath(t, rec.one(t, cronJobType, name+"-cronjob"), name, "metadata", "name")
 	}
 }
 

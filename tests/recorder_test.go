@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -20,11 +22,10 @@ import (
 
 // Values the mocks hand out where a real provider computes them.
 const (
-	fakeRandomHex = "a1b2"
-	fakeEndpoint  = "198.51.100.10"
-	fakeCA        = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"
-	testProject   = "gkewi"
-	testStack     = "dev"
+	fakeEndpoint = "198.51.100.10"
+	fakeCA       = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"
+	testProject  = "gkewi"
+	testStack    = "dev"
 )
 
 // registration is one resource as the program registered it.
@@ -101,7 +102,7 @@ func computed(typ, name string, inputs resource.PropertyMap) (string, resource.P
 	id := name + "-id"
 	switch typ {
 	case "random:index/randomId:RandomId":
-		out["hex"] = resource.NewProperty(fakeRandomHex)
+		out["hex"] = resource.NewProperty(fakeHex(name))
 	case "gcp:serviceaccount/account:Account":
 		email := fmt.Sprintf("%s@%s.iam.gserviceaccount.com", str("accountId"), str("project"))
 		out["email"] = resource.NewProperty(email)
@@ -123,6 +124,13 @@ func computed(typ, name string, inputs resource.PropertyMap) (string, resource.P
 		id = fmt.Sprintf("projects/%s/locations/%s/clusters/%s", str("project"), str("location"), str("name"))
 	}
 	return id, out
+}
+
+// fakeHex is the random hex the mocks give the RandomId called name: four
+// digits, different for each name, the same on every run.
+func fakeHex(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:2])
 }
 
 // mockURN is the URN the mock monitor gives a resource.

@@ -1,12 +1,16 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	psaapi "k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
 
 	"github.com/gkewi/gkewi/components"
 )
@@ -21,8 +25,9 @@ type securityRule struct {
 var securityRules = []securityRule{
 	{"cluster-workload-identity", func(rec *recorder) []string {
 		return eachInput(rec, clusterType, func(reg registration) string {
-			if pool, _ := get(reg.Inputs, "workloadIdentityConfig", "workloadPool").(string); !strings.HasSuffix(pool, ".svc.id.goog") {
-				return fmt.Sprintf("workload pool %q", pool)
+			want := fmt.Sprintf("%v.svc.id.goog", get(reg.Inputs, "project"))
+			if pool := get(reg.Inputs, "workloadIdentityConfig", "workloadPool"); pool != want {
+				return fmt.Sprintf("workload pool %v, want %s", pool, want)
 			}
 			return ""
 		})
@@ -265,37 +270,35 @@ func hostNamespaceViolations(pod map[string]any) []string {
 	return violations
 }
 
+// podSecurity is the PodSecurity admission plugin's own evaluator.
+var podSecurity = func() policy.Evaluator {
+	evaluator, err := policy.NewEvaluator(policy.DefaultChecks())
+	if err != nil {
+		panic(err)
+	}
+	return evaluator
+}()
+
 // restrictedViolations are the pod's breaches of the restricted Pod Security
-// Standard, as PodSecurity admission checks it.
+// Standard, as PodSecurity admission finds them.
 func restrictedViolations(pod map[string]any) []string {
-	violations := hostNamespaceViolations(pod)
-	for _, volume := range asList(pod["volumes"]) {
-		if field(volume, "hostPath") != nil {
-			violations = append(violations, "a hostPath volume")
-		}
+	data, err := json.Marshal(pod)
+	if err != nil {
+		return []string{err.Error()}
 	}
-	podNonRoot := field(pod, "securityContext", "runAsNonRoot") == true
-	podSeccomp := field(pod, "securityContext", "seccompProfile", "type") == "RuntimeDefault"
-	for _, c := range containers(pod) {
-		name := c["name"]
-		if field(c, "securityContext", "allowPrivilegeEscalation") != false {
-			violations = append(violations, fmt.Sprintf("container %v allows privilege escalation", name))
-		}
-		if field(c, "securityContext", "privileged") == true {
-			violations = append(violations, fmt.Sprintf("container %v is privileged", name))
-		}
-		if drop, _ := field(c, "securityContext", "capabilities", "drop").([]any); !slices.Contains(drop, any("ALL")) {
-			violations = append(violations, fmt.Sprintf("container %v does not drop all capabilities", name))
-		}
-		if !podNonRoot && field(c, "securityContext", "runAsNonRoot") != true {
-			violations = append(violations, fmt.Sprintf("container %v may run as root", name))
-		}
-		if !podSeccomp && field(c, "securityContext", "seccompProfile", "type") != "RuntimeDefault" {
-			violations = append(violations, fmt.Sprintf("container %v has no RuntimeDefault seccomp profile", name))
-		}
+	var spec corev1.PodSpec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return []string{"the pod spec does not decode: " + err.Error()}
 	}
-	if len(containers(pod)) == 0 {
-		violations = append(violations, "no pod spec")
+	if len(spec.Containers) == 0 {
+		return []string{"no pod spec"}
+	}
+	restricted := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
+	var violations []string
+	for _, result := range podSecurity.EvaluatePod(restricted, &metav1.ObjectMeta{}, &spec) {
+		if !result.Allowed {
+			violations = append(violations, result.ForbiddenReason+": "+result.ForbiddenDetail)
+		}
 	}
 	return violations
 }
@@ -319,17 +322,6 @@ func hardeningViolations(pod map[string]any) []string {
 		}
 	}
 	return violations
-}
-
-func asList(v any) []map[string]any {
-	list, _ := v.([]any)
-	out := make([]map[string]any, 0, len(list))
-	for _, item := range list {
-		if m, ok := item.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 func TestDevStackKeepsEverySecurityRule(t *testing.T) {

@@ -62,7 +62,13 @@ var badInputs = []badInput{
 	{map[string]string{"gkewi:nodeCount": "0"}, "gkewi:nodeCount", "is too small; allowed: at least 1"},
 	{map[string]string{"gkewi:nodeCount": "two"}, "gkewi:nodeCount", "is not a whole number"},
 	{map[string]string{"gkewi:diskSizeGb": "5"}, "gkewi:diskSizeGb", "is too small; allowed: at least 10"},
-	{map[string]string{"gkewi:diskType": "pd-fast"}, "gkewi:diskType", "is not a disk type; allowed: pd-standard, pd-balanced"},
+	{map[string]string{"gkewi:diskType": "pd-fast"}, "gkewi:diskType", "is not a GKE node disk type; allowed: pd-standard, pd-balanced"},
+	{map[string]string{"gkewi:diskType": "pd-extreme"}, "gkewi:diskType", "is not a GKE node disk type"},
+	{map[string]string{"gkewi:diskType": "hyperdisk-balanced"}, "gkewi:diskType", "does not work with gkewi:machineType n1-standard-1"},
+	{map[string]string{"gcp:project": "My_Project"}, "gcp:project", "is not a project id; allowed: 6-30 lowercase letters"},
+	{map[string]string{"gcp:project": "abc"}, "gcp:project", "is not a project id"},
+	{map[string]string{"gkewi:namespace": "kube-system"}, "gkewi:namespace", "is reserved for Kubernetes"},
+	{map[string]string{"gkewi:namespace": "default"}, "gkewi:namespace", "is reserved for Kubernetes (default, kube-system"},
 	{map[string]string{"gkewi:spot": "true"}, "gkewi:spot", "is set together with gkewi:preemptible"},
 	{map[string]string{"gkewi:namespace": "Wi_Demo"}, "gkewi:namespace", "is not a valid Kubernetes name; allowed: a lowercase RFC 1123 label"},
 	{map[string]string{"gkewi:namespace": "n" + strings.Repeat("x", 63)}, "gkewi:namespace", "must be no more than 63 characters"},
@@ -127,6 +133,7 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 		{"gkewi:masterCidr": "192.168.255.240/28"},
 		{"gkewi:image": "asia-northeast1-docker.pkg.dev/p/repo/job@sha256:" + strings.Repeat("a", 64)},
 		{"gkewi:nodeCount": "3", "gkewi:diskSizeGb": "10", "gkewi:diskType": "pd-balanced"},
+		{"gkewi:machineType": "c3-standard-4", "gkewi:diskType": "hyperdisk-balanced"},
 		{"gcp:region": "northamerica-northeast1", "gcp:zone": "northamerica-northeast1-c"},
 	} {
 		if _, err := stacks.Parse(withConfig(dev, set), "gkewi"); err != nil {
@@ -177,9 +184,10 @@ func TestComponentValidatesItsOwnArgsBeforeRegisteringAnything(t *testing.T) {
 	}
 }
 
-// FuzzParse changes two keys of the dev stack at random. Parse must never
-// panic, must name a configuration key on every line of its error, and must
-// accept only what the component accepts.
+// FuzzParse changes the component name and two keys of the dev stack at
+// random. Parse must never panic and must name a configuration key on every
+// line of its error; what it accepts, the component must build, with valid
+// account ids derived from whatever the name is.
 func FuzzParse(f *testing.F) {
 	for _, row := range badInputs {
 		for key, value := range row.set {
@@ -188,9 +196,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("My Component!", "gkewi:cronJobName", "job", "gkewi:serviceAccountId", "")
 	f.Fuzz(func(t *testing.T, name, key1, value1, key2, value2 string) {
-		dev := withConfig(devConfig, map[string]string{key1: value1})
-		dev[key2] = value2
-		args, err := stacks.Parse(dev, name)
+		config := withConfig(devConfig, map[string]string{key1: value1})
+		config[key2] = value2
+		args, err := stacks.Parse(config, name)
 		if err != nil {
 			for _, line := range strings.Split(err.Error(), "\n")[1:] {
 				if !strings.HasPrefix(line, "gcp:") && !strings.HasPrefix(line, "gkewi:") {
@@ -199,8 +207,17 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if err := args.Validate(name); err != nil {
-			t.Errorf("Parse accepted what the component refuses: %v", err)
+		rec, err := run(t, func(ctx *pulumi.Context) error {
+			_, err := components.NewWorkloadIdentityCronJob(ctx, name, args)
+			return err
+		}, nil)
+		if err != nil {
+			t.Fatalf("Parse accepted what the component cannot build: %v", err)
+		}
+		for _, account := range rec.byType(accountType) {
+			if id, _ := get(account.Inputs, "accountId").(string); !accountIDPattern.MatchString(id) {
+				t.Errorf("component %q derived the invalid account id %q", name, id)
+			}
 		}
 	})
 }

@@ -1,8 +1,10 @@
 # Proves Workload Identity end to end: this pod must act as EXPECTED_GSA and
 # get an access token for it.
 set -u
-active=$(gcloud auth list --filter=status:ACTIVE --format='value(account)' 2>&1)
+errors=/tmp/verify.err
+active=$(gcloud auth list --filter=status:ACTIVE --format='value(account)' 2>"${errors}")
 if [ "${active}" != "${EXPECTED_GSA}" ]; then
+  cat "${errors}" >&2
   echo "verify: FAILED: the pod acts as '${active}', want '${EXPECTED_GSA}'." >&2
   echo "Check the KSA's annotation and the workloadIdentityUser binding on the GSA." >&2
   exit 1

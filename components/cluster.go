@@ -26,8 +26,7 @@ const (
 
 type clusterArgs struct {
 	Project, Zone, Name                 string
-	NetworkID, SubnetworkID             pulumi.StringOutput
-	PodsRangeName, ServicesRangeName    string
+	Network                             *network
 	MasterCIDR                          string
 	AuthorizedNetworks                  []string
 	DeletionProtection                  bool
@@ -38,10 +37,50 @@ type clusterArgs struct {
 
 type cluster struct {
 	Name, Endpoint, WorkloadPool pulumi.StringOutput
+	Network, Subnetwork          pulumi.StringOutput
 	// Kubeconfig is secret: it names the cluster's CA and endpoint.
 	Kubeconfig         pulumi.StringOutput
 	KubernetesProvider *kubernetes.Provider
-	NodePool           pulumi.Resource
+	// NodesReady must exist before a pod can be scheduled.
+	NodesReady []pulumi.Resource
+}
+
+// workloadPool is the Workload Identity pool of a project's clusters.
+func workloadPool(project string) string {
+	return project + ".svc.id.goog"
+}
+
+type existingClusterArgs struct {
+	// Kubeconfig (contents or a path) is used when Provider is nil.
+	Kubeconfig string
+	Provider   *kubernetes.Provider
+	// Name is the cluster's name, if known; it only fills in outputs.
+	Name, WorkloadPool string
+}
+
+// useExistingCluster creates no cloud resource: it talks to a cluster that
+// exists, through the given provider or one made from the kubeconfig.
+func useExistingCluster(ctx *pulumi.Context, name string, args existingClusterArgs, opts ...pulumi.ResourceOption,
+) (*cluster, error) {
+	none := pulumi.String("").ToStringOutput()
+	kubeconfig := pulumi.ToSecret(pulumi.String(args.Kubeconfig)).(pulumi.StringOutput)
+	provider := args.Provider
+	if provider == nil {
+		var err error
+		provider, err = kubernetes.NewProvider(ctx, name+"-kubernetes", &kubernetes.ProviderArgs{Kubeconfig: kubeconfig}, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("creating Kubernetes provider: %w", err)
+		}
+	}
+	return &cluster{
+		Name:               pulumi.String(args.Name).ToStringOutput(),
+		Endpoint:           none,
+		WorkloadPool:       pulumi.String(args.WorkloadPool).ToStringOutput(),
+		Network:            none,
+		Subnetwork:         none,
+		Kubeconfig:         kubeconfig,
+		KubernetesProvider: provider,
+	}, nil
 }
 
 // newCluster creates the nodes' own service account, a private, VPC-native,
@@ -59,19 +98,19 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, local pulumi
 		Project:               pulumi.String(args.Project),
 		Location:              pulumi.String(args.Zone),
 		Name:                  pulumi.String(args.Name),
-		Network:               args.NetworkID,
-		Subnetwork:            args.SubnetworkID,
+		Network:               args.Network.NetworkID,
+		Subnetwork:            args.Network.SubnetworkID,
 		DeletionProtection:    pulumi.Bool(args.DeletionProtection),
 		RemoveDefaultNodePool: pulumi.Bool(true),
 		InitialNodeCount:      pulumi.Int(1),
 		NodeConfig:            defaultPoolNodeConfig(nodeSA.Email),
 		NetworkingMode:        pulumi.String("VPC_NATIVE"),
 		IpAllocationPolicy: &container.ClusterIpAllocationPolicyArgs{
-			ClusterSecondaryRangeName:  pulumi.String(args.PodsRangeName),
-			ServicesSecondaryRangeName: pulumi.String(args.ServicesRangeName),
+			ClusterSecondaryRangeName:  pulumi.String(args.Network.PodsRangeName),
+			ServicesSecondaryRangeName: pulumi.String(args.Network.ServicesRangeName),
 		},
 		WorkloadIdentityConfig: &container.ClusterWorkloadIdentityConfigArgs{
-			WorkloadPool: pulumi.String(args.Project + ".svc.id.goog"),
+			WorkloadPool: pulumi.String(workloadPool(args.Project)),
 		},
 		PrivateClusterConfig: &container.ClusterPrivateClusterConfigArgs{
 			EnablePrivateNodes:    pulumi.Bool(true),
@@ -119,7 +158,9 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, local pulumi
 		WorkloadPool:       gke.WorkloadIdentityConfig.WorkloadPool().Elem(),
 		Kubeconfig:         kubeconfig,
 		KubernetesProvider: provider,
-		NodePool:           pool,
+		NodesReady:         []pulumi.Resource{pool},
+		Network:            args.Network.NetworkName,
+		Subnetwork:         args.Network.SubnetworkName,
 	}, nil
 }
 

@@ -41,14 +41,20 @@ func verifyCommand(namespace, ksa string) string {
 }
 
 // metadataServerLogFilter is the Cloud Logging filter for the logs of the GKE
-// metadata server on this cluster, where a 403's cause is written.
+// metadata server on this cluster, where a 403's cause is written. An
+// existing cluster's zone and name may be unknown; the filter then covers
+// every cluster of the project.
 func metadataServerLogFilter(project, zone, cluster string) string {
-	return strings.Join([]string{
+	lines := []string{
 		`resource.type="k8s_container"`,
 		fmt.Sprintf(`resource.labels.project_id="%s"`, project),
-		fmt.Sprintf(`resource.labels.location="%s"`, zone),
-		fmt.Sprintf(`resource.labels.cluster_name="%s"`, cluster),
-		`resource.labels.namespace_name="kube-system"`,
-		`resource.labels.container_name="gke-metadata-server"`,
-	}, "\n")
+	}
+	if zone != "" {
+		lines = append(lines, fmt.Sprintf(`resource.labels.location="%s"`, zone))
+	}
+	if cluster != "" {
+		lines = append(lines, fmt.Sprintf(`resource.labels.cluster_name="%s"`, cluster))
+	}
+	lines = append(lines, `resource.labels.namespace_name="kube-system"`, `resource.labels.container_name="gke-metadata-server"`)
+	return strings.Join(lines, "\n")
 }

@@ -2,9 +2,12 @@ package components
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -15,52 +18,83 @@ import (
 const WorkloadIdentityUserRole = "roles/iam.workloadIdentityUser"
 
 type identityArgs struct {
-	Project string
-	// ServiceAccountID is the GSA's id; when empty, one is derived from the
-	// component name.
-	ServiceAccountID string
-	Roles            []string
-	// WorkloadPool comes from the cluster, so the binding cannot be created
-	// before the pool exists ("Identity Pool does not exist").
+	Mode string
+	// ServiceAccountProject holds the GSA, when one is created.
+	ServiceAccountProject string
+	// ServiceAccountID names the GSA to create; when empty, one is derived
+	// from the component name. ServiceAccountEmail names an existing GSA.
+	ServiceAccountID, ServiceAccountEmail string
+	RolesByProject                        map[string][]string
+	// PoolProject owns WorkloadPool, which comes from the cluster, so the
+	// binding cannot be created before the pool exists ("Identity Pool does
+	// not exist").
+	PoolProject                         string
 	WorkloadPool                        pulumi.StringOutput
 	Namespace, KubernetesServiceAccount string
 }
 
 type identity struct {
-	GSAEmail               pulumi.StringOutput
+	// GSAEmail is empty in direct mode.
+	GSAEmail pulumi.StringOutput
+	// Account is what the pod acts as: the GSA, or in direct mode the pool.
+	Account pulumi.StringOutput
+	// WorkloadIdentityMember is the KSA's member in IAM.
 	WorkloadIdentityMember pulumi.StringOutput
 	// Grants are the role grants and the Workload Identity binding: everything
-	// that must exist before a pod can use the GSA.
+	// that must exist before a pod can use its identity.
 	Grants []pulumi.Resource
 }
 
-// newIdentity creates the GSA, grants it its roles on the project, and lets
-// the KSA act as it. local are the options of resources that call no Google
-// API; gcp those of the rest.
-func newIdentity(ctx *pulumi.Context, name string, args identityArgs, local pulumi.ResourceOption,
+// newIdentity gives the KSA its Google identity. local are the options of
+// resources and invokes that call no Google API; gcp those of the rest.
+func newIdentity(ctx *pulumi.Context, name string, args identityArgs, local pulumi.ResourceOrInvokeOption,
 	gcp ...pulumi.ResourceOption,
 ) (*identity, error) {
-	accountID, err := gsaAccountID(ctx, name, args, local)
+	if args.Mode == Direct {
+		return newDirectIdentity(ctx, name, args, local, gcp...)
+	}
+	return newImpersonatedIdentity(ctx, name, args, local, gcp...)
+}
+
+// newDirectIdentity grants the roles to the KSA's own principal: no GSA, no
+// key, no impersonation. The principal names the pool's project by number.
+func newDirectIdentity(ctx *pulumi.Context, name string, args identityArgs, local pulumi.ResourceOrInvokeOption,
+	gcp ...pulumi.ResourceOption,
+) (*identity, error) {
+	project := organizations.LookupProjectOutput(ctx, organizations.LookupProjectOutputArgs{
+		ProjectId: pulumi.String(args.PoolProject),
+	}, local)
+	member := pulumi.Sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/subject/ns/%s/sa/%s",
+		project.Number(), args.WorkloadPool, args.Namespace, args.KubernetesServiceAccount)
+	grants, err := grantRoles(ctx, name, args.RolesByProject, args.ServiceAccountProject, member, gcp...)
 	if err != nil {
 		return nil, err
 	}
-	gsa, err := serviceaccount.NewAccount(ctx, name+"-gsa", &serviceaccount.AccountArgs{
-		Project:     pulumi.String(args.Project),
-		AccountId:   accountID,
-		DisplayName: pulumi.String(truncate(fmt.Sprintf("gkewi %s/%s", args.Namespace, args.KubernetesServiceAccount), maxDisplayNameLength)),
-		Description: pulumi.String(fmt.Sprintf("Used by the CronJob of %s/%s through Workload Identity; managed by gkewi.",
-			args.Namespace, args.KubernetesServiceAccount)),
-	}, gcp...)
+	return &identity{
+		GSAEmail:               pulumi.String("").ToStringOutput(),
+		Account:                args.WorkloadPool,
+		WorkloadIdentityMember: member,
+		Grants:                 grants,
+	}, nil
+}
+
+// newImpersonatedIdentity creates the GSA (or takes an existing one), grants
+// it its roles, and lets the KSA act as it.
+func newImpersonatedIdentity(ctx *pulumi.Context, name string, args identityArgs,
+	local pulumi.ResourceOrInvokeOption, gcp ...pulumi.ResourceOption,
+) (*identity, error) {
+	email, resourceName, err := serviceAccount(ctx, name, args, local, gcp...)
 	if err != nil {
-		return nil, fmt.Errorf("creating service account: %w", err)
+		return nil, err
 	}
-	grants, err := grantProjectRoles(ctx, name, args.Project, args.Roles, gsa.Email, gcp...)
+	grants, err := grantRoles(ctx, name, args.RolesByProject, args.ServiceAccountProject,
+		pulumi.Sprintf("serviceAccount:%s", email), gcp...)
 	if err != nil {
 		return nil, err
 	}
 	member := pulumi.Sprintf("serviceAccount:%s[%s/%s]", args.WorkloadPool, args.Namespace, args.KubernetesServiceAccount)
 	binding, err := serviceaccount.NewIAMMember(ctx, name+"-workload-identity", &serviceaccount.IAMMemberArgs{
-		ServiceAccountId: gsa.Name,
+		ServiceAccountId: resourceName,
 		Role:             pulumi.String(WorkloadIdentityUserRole),
 		Member:           member,
 	}, gcp...)
@@ -68,10 +102,48 @@ func newIdentity(ctx *pulumi.Context, name string, args identityArgs, local pulu
 		return nil, fmt.Errorf("binding the KSA to the service account: %w", err)
 	}
 	return &identity{
-		GSAEmail:               gsa.Email,
+		GSAEmail:               email,
+		Account:                email,
 		WorkloadIdentityMember: member,
 		Grants:                 append(grants, binding),
 	}, nil
+}
+
+// serviceAccount is the GSA's email and resource name: an existing GSA's,
+// or those of one it creates.
+func serviceAccount(ctx *pulumi.Context, name string, args identityArgs, local pulumi.ResourceOrInvokeOption,
+	gcp ...pulumi.ResourceOption,
+) (email, resourceName pulumi.StringOutput, err error) {
+	if args.ServiceAccountEmail != "" {
+		email := pulumi.String(args.ServiceAccountEmail).ToStringOutput()
+		return email, pulumi.Sprintf("projects/%s/serviceAccounts/%s", emailProject(args.ServiceAccountEmail), email), nil
+	}
+	accountID, err := gsaAccountID(ctx, name, args, local)
+	if err != nil {
+		return email, resourceName, err
+	}
+	gsa, err := serviceaccount.NewAccount(ctx, name+"-gsa", &serviceaccount.AccountArgs{
+		Project:     pulumi.String(args.ServiceAccountProject),
+		AccountId:   accountID,
+		DisplayName: pulumi.String(truncate(fmt.Sprintf("gkewi %s/%s", args.Namespace, args.KubernetesServiceAccount), maxDisplayNameLength)),
+		Description: pulumi.String(fmt.Sprintf("Used by the CronJob of %s/%s through Workload Identity; managed by gkewi.",
+			args.Namespace, args.KubernetesServiceAccount)),
+	}, gcp...)
+	if err != nil {
+		return email, resourceName, fmt.Errorf("creating service account: %w", err)
+	}
+	return gsa.Email, gsa.Name, nil
+}
+
+// emailProject is the project of a user-managed service account's email,
+// NAME@PROJECT.iam.gserviceaccount.com, or "".
+func emailProject(email string) string {
+	_, domain, _ := strings.Cut(email, "@")
+	project, _ := strings.CutSuffix(domain, ".iam.gserviceaccount.com")
+	if project == domain {
+		return ""
+	}
+	return project
 }
 
 // gsaAccountID is the configured id, or one derived from the component name.
@@ -87,22 +159,29 @@ func gsaAccountID(ctx *pulumi.Context, name string, args identityArgs, opts ...p
 	return derivedAccountID(name, "", suffix), nil
 }
 
-// grantProjectRoles grants each role on the project to the service account, as
-// additive members that never remove anyone else's grants.
-func grantProjectRoles(ctx *pulumi.Context, name, project string, roles []string, email pulumi.StringOutput,
-	opts ...pulumi.ResourceOption,
+// grantRoles grants each role on its project to member, as additive members
+// that never remove anyone else's grants. Grants on mainProject are named
+// <name>-<role>, others <name>-<project>-<role>.
+func grantRoles(ctx *pulumi.Context, name string, rolesByProject map[string][]string, mainProject string,
+	member pulumi.StringOutput, opts ...pulumi.ResourceOption,
 ) ([]pulumi.Resource, error) {
-	grants := make([]pulumi.Resource, 0, len(roles))
-	for _, role := range roles {
-		grant, err := projects.NewIAMMember(ctx, name+"-"+strings.ReplaceAll(role, "/", "-"), &projects.IAMMemberArgs{
-			Project: pulumi.String(project),
-			Role:    pulumi.String(role),
-			Member:  pulumi.Sprintf("serviceAccount:%s", email),
-		}, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("granting %s: %w", role, err)
+	var grants []pulumi.Resource
+	for _, project := range slices.Sorted(maps.Keys(rolesByProject)) {
+		prefix := name + "-"
+		if project != mainProject {
+			prefix += project + "-"
 		}
-		grants = append(grants, grant)
+		for _, role := range rolesByProject[project] {
+			grant, err := projects.NewIAMMember(ctx, prefix+strings.ReplaceAll(role, "/", "-"), &projects.IAMMemberArgs{
+				Project: pulumi.String(project),
+				Role:    pulumi.String(role),
+				Member:  member,
+			}, opts...)
+			if err != nil {
+				return nil, fmt.Errorf("granting %s on %s: %w", role, project, err)
+			}
+			grants = append(grants, grant)
+		}
 	}
 	return grants, nil
 }

@@ -11,6 +11,7 @@ type networkArgs struct {
 	Project, Region                    string
 	Network, Subnetwork                string
 	SubnetCIDR, PodsCIDR, ServicesCIDR string
+	CloudNAT                           bool
 }
 
 type network struct {
@@ -48,6 +49,11 @@ func newNetwork(ctx *pulumi.Context, name string, args networkArgs, opts ...pulu
 	if err != nil {
 		return nil, fmt.Errorf("creating subnetwork: %w", err)
 	}
+	if args.CloudNAT {
+		if err := newCloudNAT(ctx, name, args, vpc.ID().ToStringOutput(), opts...); err != nil {
+			return nil, err
+		}
+	}
 	return &network{
 		NetworkID:         vpc.ID().ToStringOutput(),
 		NetworkName:       vpc.Name,
@@ -56,4 +62,40 @@ func newNetwork(ctx *pulumi.Context, name string, args networkArgs, opts ...pulu
 		PodsRangeName:     pods,
 		ServicesRangeName: services,
 	}, nil
+}
+
+// maxGCPNameLength is the length limit of most Compute Engine names.
+const maxGCPNameLength = 63
+
+// newCloudNAT gives the private nodes a way out to the internet, for images
+// outside Google's registries, through a Cloud Router in the subnetwork's
+// region. Only errors are logged, to keep logging costs down.
+func newCloudNAT(ctx *pulumi.Context, name string, args networkArgs, networkID pulumi.StringOutput,
+	opts ...pulumi.ResourceOption,
+) error {
+	router, err := compute.NewRouter(ctx, name+"-router", &compute.RouterArgs{
+		Project: pulumi.String(args.Project),
+		Region:  pulumi.String(args.Region),
+		Name:    pulumi.String(truncate(args.Network, maxGCPNameLength-len("-router")) + "-router"),
+		Network: networkID,
+	}, opts...)
+	if err != nil {
+		return fmt.Errorf("creating Cloud Router: %w", err)
+	}
+	_, err = compute.NewRouterNat(ctx, name+"-nat", &compute.RouterNatArgs{
+		Project:                       pulumi.String(args.Project),
+		Region:                        pulumi.String(args.Region),
+		Router:                        router.Name,
+		Name:                          pulumi.String(truncate(args.Network, maxGCPNameLength-len("-nat")) + "-nat"),
+		NatIpAllocateOption:           pulumi.String("AUTO_ONLY"),
+		SourceSubnetworkIpRangesToNat: pulumi.String("ALL_SUBNETWORKS_ALL_IP_RANGES"),
+		LogConfig: &compute.RouterNatLogConfigArgs{
+			Enable: pulumi.Bool(true),
+			Filter: pulumi.String("ERRORS_ONLY"),
+		},
+	}, opts...)
+	if err != nil {
+		return fmt.Errorf("creating Cloud NAT: %w", err)
+	}
+	return nil
 }

@@ -102,27 +102,26 @@ var (
 // filled in for the component called name) and returns a *ValidationError
 // listing every problem, or nil.
 func (args *WorkloadIdentityCronJobArgs) Validate(name string) error {
-	return args.withDefaults(name).validate(name)
+	return args.withDefaults(name).validate(name, *args)
 }
 
-func (a WorkloadIdentityCronJobArgs) validate(name string) error {
+// validate checks a, the args with defaults filled in; given are the args as
+// the caller gave them, to tell what was set on purpose.
+func (a WorkloadIdentityCronJobArgs) validate(name string, given WorkloadIdentityCronJobArgs) error {
 	var v validator
 	if name == "" || !utf8.ValidString(name) {
 		v.add("name", name, "is not a component name; allowed: a non-empty UTF-8 string")
 	}
 	v.projectID("project", a.Project)
-	v.zone(a.Region, a.Zone)
-	v.accountID(a.ServiceAccountID)
-	v.roles(a.Roles, a.AllowBasicRoles)
-	v.gcpName("network", a.Network, maxNetworkNameLength)
-	v.gcpName("subnetwork", a.Subnetwork, maxNetworkNameLength)
-	v.gcpName("clusterName", a.ClusterName, maxClusterNameLength)
-	v.gcpName("nodePoolName", a.NodePoolName, maxNodePoolNameLength)
-	v.ranges(a)
-	v.authorizedNetworks(a.AuthorizedNetworks, a.AllowControlPlaneFromAnywhere)
-	v.nodePool(a)
-	v.namespace(a.Namespace)
-	v.kubernetesName("kubernetesServiceAccount", a.KubernetesServiceAccount, validation.IsDNS1123Label)
+	v.identity(a, given)
+	v.roles("roles", a.Roles, a.AllowBasicRoles)
+	v.additionalProjectRoles(a)
+	if a.existingCluster() {
+		v.existingCluster(given)
+	} else {
+		v.newCluster(a)
+	}
+	v.kubernetesObjects(a)
 	v.cronJobName(a.CronJobName)
 	v.schedule(a.Schedule)
 	v.timeZone(a.TimeZone)
@@ -191,9 +190,9 @@ func (v *validator) accountID(id string) {
 	}
 }
 
-func (v *validator) roles(roles []string, allowBasic bool) {
+func (v *validator) roles(listKey string, roles []string, allowBasic bool) {
 	for i, role := range roles {
-		key := fmt.Sprintf("roles[%d]", i)
+		key := fmt.Sprintf("%s[%d]", listKey, i)
 		switch {
 		case permissionLike.MatchString(role):
 			v.add(key, role, "is a permission, not a role; grant a role that contains it, e.g. %q", DefaultRole)

@@ -25,7 +25,14 @@ const PodSecurityLevel = "restricted"
 
 type workloadArgs struct {
 	Namespace, KubernetesServiceAccount string
-	GSAEmail, WorkloadIdentityMember    pulumi.StringOutput
+	// CreateNamespace and CreateKSA are false for objects that exist.
+	CreateNamespace, CreateKSA bool
+	// GSAEmail is the KSA's annotation; empty in direct mode, which needs none.
+	GSAEmail pulumi.StringOutput
+	// Account is what the pod must act as, and WorkloadIdentityMember the
+	// KSA's member: both part of the wiring that the verification checks.
+	Account, WorkloadIdentityMember     pulumi.StringOutput
+	AnnotateKSA                         bool
 	CronJobName, Schedule, TimeZone     string
 	ConcurrencyPolicy                   string
 	StartingDeadlineSeconds             int
@@ -44,36 +51,25 @@ type workload struct {
 	Namespace, KubernetesServiceAccount, CronJobName pulumi.StringOutput
 }
 
-// newWorkload creates the namespace, the KSA annotated with the GSA, the
-// CronJob that runs as that KSA and, when asked, a Job that proves the
-// identity works. opts must carry the cluster's provider.
+// newWorkload makes sure of the namespace and of the KSA (created, or
+// annotated where it exists), then creates the CronJob that runs as that KSA
+// and, when asked, a Job that proves the identity works. opts must carry the
+// cluster's provider.
 func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, opts ...pulumi.ResourceOption) (*workload, error) {
 	// The CronJob's name is a valid label value; the component's name need not be.
 	labels := pulumi.StringMap{
 		"app.kubernetes.io/managed-by": pulumi.String("gkewi"),
 		"app.kubernetes.io/instance":   pulumi.String(args.CronJobName),
 	}
-	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace), Labels: namespaceLabels(labels)},
-	}, opts...)
+	namespace, err := ensureNamespace(ctx, name, args, labels, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("creating namespace: %w", err)
+		return nil, err
 	}
-	namespace := ns.Metadata.Name().Elem()
-	ksa, err := corev1.NewServiceAccount(ctx, name+"-ksa", &corev1.ServiceAccountArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name:        pulumi.String(args.KubernetesServiceAccount),
-			Namespace:   namespace,
-			Labels:      labels,
-			Annotations: pulumi.StringMap{GSAAnnotation: args.GSAEmail},
-		},
-		// Workload Identity needs no Kubernetes API token in the pod.
-		AutomountServiceAccountToken: pulumi.Bool(false),
-	}, opts...)
+	ksaName, ksaReady, err := ensureKSA(ctx, name, args, namespace, labels, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("creating Kubernetes service account: %w", err)
+		return nil, err
 	}
-	ksaName := ksa.Metadata.Name().Elem()
+	args.IdentityReady = append(slices.Clone(args.IdentityReady), ksaReady...)
 	job, err := batchv1.NewCronJob(ctx, name+"-cronjob", &batchv1.CronJobArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.CronJobName), Namespace: namespace, Labels: labels},
 		Spec: &batchv1.CronJobSpecArgs{
@@ -105,6 +101,65 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, opts ...pu
 	}, nil
 }
 
+// ensureNamespace creates the namespace, enforcing the restricted Pod
+// Security Standard, or names the existing one.
+func ensureNamespace(ctx *pulumi.Context, name string, args workloadArgs, labels pulumi.StringMap,
+	opts ...pulumi.ResourceOption,
+) (pulumi.StringOutput, error) {
+	if !args.CreateNamespace {
+		return pulumi.String(args.Namespace).ToStringOutput(), nil
+	}
+	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace), Labels: namespaceLabels(labels)},
+	}, opts...)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("creating namespace: %w", err)
+	}
+	return ns.Metadata.Name().Elem(), nil
+}
+
+// ensureKSA creates the KSA, or annotates an existing one with a patch that
+// owns nothing but the annotation (a destroy removes just that). It returns
+// the KSA's name and what must exist before a pod runs as it.
+func ensureKSA(ctx *pulumi.Context, name string, args workloadArgs, namespace pulumi.StringOutput,
+	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
+) (pulumi.StringOutput, []pulumi.Resource, error) {
+	var annotations pulumi.StringMap
+	if args.AnnotateKSA {
+		annotations = pulumi.StringMap{GSAAnnotation: args.GSAEmail}
+	}
+	if args.CreateKSA {
+		ksa, err := corev1.NewServiceAccount(ctx, name+"-ksa", &corev1.ServiceAccountArgs{
+			Metadata: &metav1.ObjectMetaArgs{
+				Name:        pulumi.String(args.KubernetesServiceAccount),
+				Namespace:   namespace,
+				Labels:      labels,
+				Annotations: annotations,
+			},
+			// Workload Identity needs no Kubernetes API token in the pod.
+			AutomountServiceAccountToken: pulumi.Bool(false),
+		}, opts...)
+		if err != nil {
+			return pulumi.StringOutput{}, nil, fmt.Errorf("creating Kubernetes service account: %w", err)
+		}
+		return ksa.Metadata.Name().Elem(), []pulumi.Resource{ksa}, nil
+	}
+	if !args.AnnotateKSA {
+		return pulumi.String(args.KubernetesServiceAccount).ToStringOutput(), nil, nil
+	}
+	patch, err := corev1.NewServiceAccountPatch(ctx, name+"-ksa-annotation", &corev1.ServiceAccountPatchArgs{
+		Metadata: &metav1.ObjectMetaPatchArgs{
+			Name:        pulumi.String(args.KubernetesServiceAccount),
+			Namespace:   namespace,
+			Annotations: annotations,
+		},
+	}, opts...)
+	if err != nil {
+		return pulumi.StringOutput{}, nil, fmt.Errorf("annotating the existing Kubernetes service account: %w", err)
+	}
+	return pulumi.String(args.KubernetesServiceAccount).ToStringOutput(), []pulumi.Resource{patch}, nil
+}
+
 // Limits of the verification Job: a few tries spread over some minutes, so
 // that IAM propagation after a first deployment does not fail it, and a
 // Pulumi timeout that leaves room for all of them and the first image pull.
@@ -115,13 +170,13 @@ const (
 )
 
 // newVerification creates a Job that runs as the KSA and fails unless the
-// pod acts as the GSA and can fetch a token; `pulumi up` waits for it. Its pod
+// pod acts as its account and can fetch a token; `pulumi up` waits for it. Its pod
 // template carries the identity wiring, so any change to that wiring replaces
 // the Job and runs the check again.
 func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namespace, ksa pulumi.StringOutput,
 	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
 ) error {
-	env := corev1.EnvVarArray{corev1.EnvVarArgs{Name: pulumi.String("EXPECTED_GSA"), Value: args.GSAEmail}}
+	env := corev1.EnvVarArray{corev1.EnvVarArgs{Name: pulumi.String("EXPECTED_ACCOUNT"), Value: args.Account}}
 	wiring := pulumi.StringMap{"gkewi/workload-identity-member": args.WorkloadIdentityMember}
 	_, err := batchv1.NewJob(ctx, name+"-verify", &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{

@@ -59,14 +59,21 @@ func Parse(config map[string]string, name string) (*components.WorkloadIdentityC
 	l.string("project", &args.Project)
 	l.string("region", &args.Region)
 	l.string("zone", &args.Zone)
+	l.string("identityMode", &args.IdentityMode)
 	l.string("serviceAccountId", &args.ServiceAccountID)
+	l.string("serviceAccountEmail", &args.ServiceAccountEmail)
+	l.string("serviceAccountProject", &args.ServiceAccountProject)
 	l.list("roles", &args.Roles)
+	l.rolesByProject("additionalProjectRoles", &args.AdditionalProjectRoles)
 	l.bool("allowBasicRoles", &args.AllowBasicRoles)
+	l.string("kubeconfig", &args.Kubeconfig)
+	l.string("clusterProject", &args.ClusterProject)
 	l.string("network", &args.Network)
 	l.string("subnetwork", &args.Subnetwork)
 	l.string("subnetCidr", &args.SubnetCIDR)
 	l.string("podsCidr", &args.PodsCIDR)
 	l.string("servicesCidr", &args.ServicesCIDR)
+	l.bool("cloudNat", &args.CloudNAT)
 	l.string("clusterName", &args.ClusterName)
 	l.string("masterCidr", &args.MasterCIDR)
 	l.list("authorizedNetworks", &args.AuthorizedNetworks)
@@ -80,7 +87,9 @@ func Parse(config map[string]string, name string) (*components.WorkloadIdentityC
 	l.optionalBool("preemptible", &args.Preemptible)
 	l.bool("spot", &args.Spot)
 	l.string("namespace", &args.Namespace)
+	l.optionalBool("createNamespace", &args.CreateNamespace)
 	l.string("kubernetesServiceAccount", &args.KubernetesServiceAccount)
+	l.optionalBool("createKubernetesServiceAccount", &args.CreateKubernetesServiceAccount)
 	l.string("cronJobName", &args.CronJobName)
 	l.string("schedule", &args.Schedule)
 	l.string("timeZone", &args.TimeZone)
@@ -180,6 +189,19 @@ func (l *loader) list(key string, dst *[]string) {
 		return
 	}
 	*dst = list
+}
+
+func (l *loader) rolesByProject(key string, dst *map[string][]string) {
+	value, ok := l.raw(key)
+	if !ok {
+		return
+	}
+	var roles map[string][]string
+	if err := json.Unmarshal([]byte(value), &roles); err != nil || roles == nil {
+		l.fail(key, value, `is not a map of project ids to lists of roles; allowed: {"other-project": ["roles/a", "roles/b"]}`)
+		return
+	}
+	*dst = roles
 }
 
 // unknownKeys refuses every gkewi key that no argument reads, so that a typo

@@ -93,11 +93,11 @@ func TestVerificationJobProvesTheIdentityAfterNodesExist(t *testing.T) {
 	assertPath(t, verify, devKSA, at(pod, "serviceAccountName")...)
 	assertPath(t, verify, []any{map[string]any{"name": "HOME", "value": "/tmp"},
 		map[string]any{"name": "CLOUDSDK_CONFIG", "value": "/tmp/gcloud"},
-		map[string]any{"name": "EXPECTED_GSA", "value": devGSAEmail}}, at(pod, "containers", 0, "env")...)
+		map[string]any{"name": "EXPECTED_ACCOUNT", "value": devGSAEmail}}, at(pod, "containers", 0, "env")...)
 	assertPath(t, verify, "serviceAccount:"+devProject+".svc.id.goog["+devNamespace+"/"+devKSA+"]",
 		"spec", "template", "metadata", "annotations", "gkewi/workload-identity-member")
 	script, _ := get(verify.Inputs, at(pod, "containers", 0, "command", 2)...).(string)
-	for _, want := range []string{"gcloud auth list", "EXPECTED_GSA", "gcloud auth print-access-token", "exit 1"} {
+	for _, want := range []string{"gcloud auth list", "EXPECTED_ACCOUNT", "gcloud auth print-access-token", "exit 1"} {
 		if !strings.Contains(script, want) {
 			t.Errorf("the verification script lacks %q", want)
 		}

@@ -472,12 +472,13 @@ func componentOutputs(t *testing.T) map[string]any {
 			return err
 		}
 		for key, value := range job.Outputs() {
-			pulumi.ToOutput(value).ApplyT(func(v any) any {
+			// Exporting what the callback returns makes the run wait for it.
+			ctx.Export(key, pulumi.ToOutput(value).ApplyT(func(v any) any {
 				mu.Lock()
 				defer mu.Unlock()
 				outputs[key] = v
 				return v
-			})
+			}))
 		}
 		return nil
 	}, config)

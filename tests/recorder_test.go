@@ -2,11 +2,13 @@ package tests
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -77,9 +79,25 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	return id, outputs, nil
 }
 
-// Call fails every invoke the program is not expected to make.
+// Call answers the invokes the program makes, as GCP would, and fails every
+// other.
 func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	switch args.Token {
+	case "gcp:organizations/getProject:getProject":
+		project := args.Args["projectId"].StringValue()
+		return resource.PropertyMap{
+			"projectId": resource.NewProperty(project),
+			"number":    resource.NewProperty(fakeProjectNumber(project)),
+		}, nil
+	}
 	return nil, fmt.Errorf("unexpected invoke %s", args.Token)
+}
+
+// fakeProjectNumber is the number the mocks give a project: twelve digits,
+// different for each project.
+func fakeProjectNumber(project string) string {
+	sum := sha256.Sum256([]byte(project))
+	return fmt.Sprintf("%012d", binary.BigEndian.Uint64(sum[:8])%1e12)
 }
 
 func (r *recorder) RegisterResourceOutputs() (*emptypb.Empty, error) {
@@ -175,6 +193,19 @@ func runStack(t *testing.T, stack string, program pulumi.RunFunc, config map[str
 	return rec, pulumi.RunErr(program, pulumi.WithMocks(testProject, stack, rec))
 }
 
+// stackFiles are the stack configuration files by stack name: the project's
+// own beside Pulumi.yaml, and the examples.
+func stackFiles() map[string]string {
+	files := map[string]string{}
+	for _, pattern := range []string{"../Pulumi.*.yaml", "../examples/Pulumi.*.yaml"} {
+		matches, _ := filepath.Glob(pattern)
+		for _, f := range matches {
+			files[strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")] = f
+		}
+	}
+	return files
+}
+
 // stackConfig reads the config of Pulumi.<stack>.yaml as `pulumi` hands it to
 // the program: strings as they are, everything else as JSON.
 func stackConfig(t *testing.T, stack string) map[string]string {
@@ -187,7 +218,7 @@ func stackConfig(t *testing.T, stack string) map[string]string {
 }
 
 func readStackConfig(stack string) (map[string]string, error) {
-	data, err := os.ReadFile(fmt.Sprintf("../Pulumi.%s.yaml", stack))
+	data, err := os.ReadFile(stackFiles()[stack])
 	if err != nil {
 		return nil, err
 	}

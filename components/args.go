@@ -1,0 +1,333 @@
+package components
+
+import (
+	"slices"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+)
+
+// Defaults for the optional arguments.
+const (
+	DefaultPodsCIDR     = "10.16.0.0/14"
+	DefaultServicesCIDR = "10.20.0.0/20"
+	DefaultMachineType  = "n1-standard-1"
+	DefaultNodeCount    = 1
+	DefaultDiskSizeGB   = 100
+	DefaultDiskType     = "pd-standard"
+	DefaultNodePoolName = "primary"
+	DefaultImage        = "gcr.io/google.com/cloudsdktool/google-cloud-cli:stable"
+	// DefaultConcurrencyPolicy never starts a run while the last one is still going.
+	DefaultConcurrencyPolicy = "Forbid"
+	// DefaultStartingDeadlineSeconds lets a run that missed its start (during a
+	// control plane upgrade, say) start late rather than be counted as missed:
+	// a CronJob with more than 100 missed starts stops scheduling.
+	DefaultStartingDeadlineSeconds = 300
+	DefaultBackoffLimit            = 3
+	DefaultActiveDeadlineSeconds   = 600
+	// DefaultRole is the smallest predefined role holding
+	// resourcemanager.projects.get, which `gcloud projects describe` needs.
+	DefaultRole = "roles/browser"
+)
+
+// Identity modes.
+const (
+	// Impersonation is the recipe's way: the KSA acts as a GSA.
+	Impersonation = "impersonation"
+	// Direct grants the roles to the KSA's own principal; no GSA exists.
+	Direct = "direct"
+)
+
+// WorkloadIdentityCronJobArgs is everything a user decides. The `pulumi` tag of
+// each field is also its stack configuration key in the gkewi program.
+type WorkloadIdentityCronJobArgs struct {
+	// Project is the GCP project of everything gkewi creates, unless a field
+	// below says otherwise. Required.
+	Project string `pulumi:"project"`
+	// Region is the subnetwork's region. Required unless the cluster exists.
+	Region string `pulumi:"region,optional"`
+	// Zone is the zonal cluster's location, inside Region. Required unless
+	// the cluster exists; then optional, for the metadata server log filter.
+	Zone string `pulumi:"zone,optional"`
+
+	// IdentityMode is "impersonation" (the KSA acts as a GSA) or "direct"
+	// (the roles go to the KSA's own principal, and no GSA exists).
+	// Optional; default: impersonation.
+	IdentityMode string `pulumi:"identityMode,optional"`
+	// ServiceAccountID is the id of the GSA to create. Optional; default:
+	// derived from the component name plus a random suffix, at most 30 characters.
+	ServiceAccountID string `pulumi:"serviceAccountId,optional"`
+	// ServiceAccountEmail is an existing GSA to bind instead of creating one.
+	// Optional; exclusive with ServiceAccountID.
+	ServiceAccountEmail string `pulumi:"serviceAccountEmail,optional"`
+	// ServiceAccountProject holds the created GSA, and Roles are granted on
+	// it. Optional; default: Project.
+	ServiceAccountProject string `pulumi:"serviceAccountProject,optional"`
+	// Roles are granted on ServiceAccountProject, each as an additive IAM
+	// member. Optional; default (when nil): ["roles/browser"], or none for an
+	// existing GSA.
+	Roles []string `pulumi:"roles,optional"`
+	// AdditionalProjectRoles grants roles on further projects: project id to
+	// roles. Optional.
+	AdditionalProjectRoles map[string][]string `pulumi:"additionalProjectRoles,optional"`
+	// AllowBasicRoles permits roles/owner and roles/editor. Optional; default: false.
+	AllowBasicRoles bool `pulumi:"allowBasicRoles,optional"`
+
+	// Kubeconfig of an existing cluster (its contents or a path): with it, no
+	// network and no cluster are created. Optional.
+	Kubeconfig string `pulumi:"kubeconfig,optional"`
+	// KubernetesProvider of an existing cluster, for Go callers, instead of
+	// Kubeconfig. Optional.
+	KubernetesProvider *kubernetes.Provider `pulumi:"-"`
+	// ClusterProject is an existing cluster's project, whose workload pool the
+	// KSA belongs to. Optional; default: Project.
+	ClusterProject string `pulumi:"clusterProject,optional"`
+
+	// Network is the name of the custom-mode VPC to create. Required unless
+	// the cluster exists.
+	Network string `pulumi:"network,optional"`
+	// Subnetwork is the name of the subnetwork to create. Required unless the
+	// cluster exists.
+	Subnetwork string `pulumi:"subnetwork,optional"`
+	// SubnetCIDR is the subnetwork's primary range, used by the nodes.
+	// Required unless the cluster exists.
+	SubnetCIDR string `pulumi:"subnetCidr,optional"`
+	// PodsCIDR is the secondary range for pods. Optional; default: 10.16.0.0/14.
+	PodsCIDR string `pulumi:"podsCidr,optional"`
+	// ServicesCIDR is the secondary range for services. Optional; default: 10.20.0.0/20.
+	ServicesCIDR string `pulumi:"servicesCidr,optional"`
+	// CloudNAT gives the private nodes a way out to registries other than
+	// Google's, such as Docker Hub. Optional; default: false.
+	CloudNAT bool `pulumi:"cloudNat,optional"`
+
+	// ClusterName is the GKE cluster's name. Required unless the cluster
+	// exists; then optional, for the metadata server log filter.
+	ClusterName string `pulumi:"clusterName,optional"`
+	// MasterCIDR is the control plane's private /28. Required unless the cluster exists.
+	MasterCIDR string `pulumi:"masterCidr,optional"`
+	// AuthorizedNetworks may reach the control plane's public endpoint; the
+	// machine that runs `pulumi up` must be inside one. Required unless the
+	// cluster exists.
+	AuthorizedNetworks []string `pulumi:"authorizedNetworks,optional"`
+	// AllowControlPlaneFromAnywhere permits 0.0.0.0/0 in AuthorizedNetworks.
+	// Optional; default: false.
+	AllowControlPlaneFromAnywhere bool `pulumi:"allowControlPlaneFromAnywhere,optional"`
+	// DeletionProtection protects the cluster in GKE and in Pulumi state.
+	// Optional; default: true.
+	DeletionProtection *bool `pulumi:"deletionProtection,optional"`
+
+	// NodePoolName is the name of the cluster's node pool. Optional; default: "primary".
+	NodePoolName string `pulumi:"nodePoolName,optional"`
+	// MachineType of the nodes. Optional; default: n1-standard-1.
+	MachineType string `pulumi:"machineType,optional"`
+	// NodeCount is the number of nodes. Optional; default: 1.
+	NodeCount *int `pulumi:"nodeCount,optional"`
+	// DiskSizeGB is each node's boot disk size. Optional; default: 100.
+	DiskSizeGB *int `pulumi:"diskSizeGb,optional"`
+	// DiskType is each node's boot disk type. Optional; default: pd-standard.
+	DiskType string `pulumi:"diskType,optional"`
+	// Preemptible nodes are cheap and reclaimed at short notice. Optional;
+	// default: true unless Spot is set.
+	Preemptible *bool `pulumi:"preemptible,optional"`
+	// Spot nodes are the newer kind of preemptible node. Optional; default: false.
+	Spot bool `pulumi:"spot,optional"`
+
+	// Namespace is the Kubernetes namespace of the KSA and the CronJob. Required.
+	Namespace string `pulumi:"namespace"`
+	// CreateNamespace false uses an existing namespace. Optional; default: true.
+	CreateNamespace *bool `pulumi:"createNamespace,optional"`
+	// KubernetesServiceAccount is the KSA the CronJob runs as. Required.
+	KubernetesServiceAccount string `pulumi:"kubernetesServiceAccount"`
+	// CreateKubernetesServiceAccount false annotates an existing KSA instead
+	// of creating it. Optional; default: true.
+	CreateKubernetesServiceAccount *bool `pulumi:"createKubernetesServiceAccount,optional"`
+	// CronJobName is the CronJob's name. Optional; default: the component name.
+	CronJobName string `pulumi:"cronJobName,optional"`
+	// Schedule is the CronJob's schedule in cron syntax. Required.
+	Schedule string `pulumi:"schedule"`
+	// TimeZone is the IANA time zone of Schedule. Optional; default: the
+	// control plane's, which is UTC on GKE.
+	TimeZone string `pulumi:"timeZone,optional"`
+	// Image is the job's container image. Optional; default: Google's
+	// google-cloud-cli image, which private nodes pull through Private Google Access.
+	Image string `pulumi:"image,optional"`
+	// Command is the job's command. Optional; default (when nil): gcloud
+	// projects describe, of the project the roles are granted on.
+	Command []string `pulumi:"command,optional"`
+	// ConcurrencyPolicy is Allow, Forbid or Replace. Optional; default: Forbid.
+	ConcurrencyPolicy string `pulumi:"concurrencyPolicy,optional"`
+	// StartingDeadlineSeconds is how late a run may start; at least 10.
+	// Optional; default: 300.
+	StartingDeadlineSeconds *int `pulumi:"startingDeadlineSeconds,optional"`
+	// BackoffLimit is how often a failed run is retried; pods lost to node
+	// preemption do not count. Optional; default: 3.
+	BackoffLimit *int `pulumi:"backoffLimit,optional"`
+	// ActiveDeadlineSeconds ends a run that takes longer. Optional; default: 600.
+	ActiveDeadlineSeconds *int `pulumi:"activeDeadlineSeconds,optional"`
+	// Verify runs a Job during deployment that fails the deployment unless the
+	// KSA acts as its Google identity. Optional; default: true.
+	Verify *bool `pulumi:"verify,optional"`
+}
+
+// existingCluster tells whether the args name a cluster to use rather than
+// one to create.
+func (args WorkloadIdentityCronJobArgs) existingCluster() bool {
+	return args.Kubeconfig != "" || args.KubernetesProvider != nil
+}
+
+// withDefaults returns a copy of args with every unset optional field filled in.
+func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdentityCronJobArgs {
+	a := args
+	a.IdentityMode = orDefault(a.IdentityMode, Impersonation)
+	a.ServiceAccountProject = orDefault(a.ServiceAccountProject, orDefault(emailProject(a.ServiceAccountEmail), a.Project))
+	a.ClusterProject = orDefault(a.ClusterProject, a.Project)
+	a.PodsCIDR = orDefault(a.PodsCIDR, DefaultPodsCIDR)
+	a.ServicesCIDR = orDefault(a.ServicesCIDR, DefaultServicesCIDR)
+	a.NodePoolName = orDefault(a.NodePoolName, DefaultNodePoolName)
+	a.MachineType = orDefault(a.MachineType, DefaultMachineType)
+	a.DiskType = orDefault(a.DiskType, DefaultDiskType)
+	a.Image = orDefault(a.Image, DefaultImage)
+	a.CronJobName = orDefault(a.CronJobName, name)
+	a.ConcurrencyPolicy = orDefault(a.ConcurrencyPolicy, DefaultConcurrencyPolicy)
+	if a.Roles == nil && a.ServiceAccountEmail == "" {
+		a.Roles = []string{DefaultRole}
+	}
+	if a.Command == nil {
+		a.Command = []string{"gcloud", "projects", "describe", a.ServiceAccountProject}
+	}
+	a.NodeCount = orDefaultPtr(a.NodeCount, DefaultNodeCount)
+	a.DiskSizeGB = orDefaultPtr(a.DiskSizeGB, DefaultDiskSizeGB)
+	a.Preemptible = orDefaultPtr(a.Preemptible, !a.Spot)
+	a.DeletionProtection = orDefaultPtr(a.DeletionProtection, true)
+	a.CreateNamespace = orDefaultPtr(a.CreateNamespace, true)
+	a.CreateKubernetesServiceAccount = orDefaultPtr(a.CreateKubernetesServiceAccount, true)
+	a.StartingDeadlineSeconds = orDefaultPtr(a.StartingDeadlineSeconds, DefaultStartingDeadlineSeconds)
+	a.BackoffLimit = orDefaultPtr(a.BackoffLimit, DefaultBackoffLimit)
+	a.ActiveDeadlineSeconds = orDefaultPtr(a.ActiveDeadlineSeconds, DefaultActiveDeadlineSeconds)
+	a.Verify = orDefaultPtr(a.Verify, true)
+	return a
+}
+
+// rolesByProject are all the role grants, by the project they are made on.
+func (args WorkloadIdentityCronJobArgs) rolesByProject() map[string][]string {
+	grants := map[string][]string{}
+	for project, roles := range args.AdditionalProjectRoles {
+		grants[project] = roles
+	}
+	if len(args.Roles) > 0 {
+		grants[args.ServiceAccountProject] = args.Roles
+	}
+	return grants
+}
+
+// requiredAPIs are the Google APIs the component uses, by project.
+// iamcredentials is the one the GKE metadata server calls to mint the pod's
+// tokens: without it, pods get HTTP 403 from the metadata server.
+func (args WorkloadIdentityCronJobArgs) requiredAPIs() map[string][]string {
+	apis := map[string][]string{
+		args.Project: {"cloudresourcemanager.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com"},
+	}
+	if !args.existingCluster() {
+		apis[args.Project] = append(apis[args.Project], "compute.googleapis.com", "container.googleapis.com")
+	}
+	if args.IdentityMode == Impersonation && args.ServiceAccountEmail == "" && args.ServiceAccountProject != args.Project {
+		apis[args.ServiceAccountProject] = []string{"iam.googleapis.com", "iamcredentials.googleapis.com"}
+	}
+	for _, list := range apis {
+		slices.Sort(list)
+	}
+	return apis
+}
+
+func (args WorkloadIdentityCronJobArgs) networkArgs() networkArgs {
+	return networkArgs{
+		Project:      args.Project,
+		Region:       args.Region,
+		Network:      args.Network,
+		Subnetwork:   args.Subnetwork,
+		SubnetCIDR:   args.SubnetCIDR,
+		PodsCIDR:     args.PodsCIDR,
+		ServicesCIDR: args.ServicesCIDR,
+		CloudNAT:     args.CloudNAT,
+	}
+}
+
+func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
+	return clusterArgs{
+		Project:            args.Project,
+		Zone:               args.Zone,
+		Name:               args.ClusterName,
+		Network:            net,
+		MasterCIDR:         args.MasterCIDR,
+		AuthorizedNetworks: args.AuthorizedNetworks,
+		DeletionProtection: *args.DeletionProtection,
+		NodePoolName:       args.NodePoolName,
+		MachineType:        args.MachineType,
+		NodeCount:          *args.NodeCount,
+		DiskSizeGB:         *args.DiskSizeGB,
+		DiskType:           args.DiskType,
+		Preemptible:        *args.Preemptible,
+		Spot:               args.Spot,
+	}
+}
+
+func (args WorkloadIdentityCronJobArgs) existingClusterArgs() existingClusterArgs {
+	return existingClusterArgs{
+		Kubeconfig:   args.Kubeconfig,
+		Provider:     args.KubernetesProvider,
+		Name:         args.ClusterName,
+		WorkloadPool: workloadPool(args.ClusterProject),
+	}
+}
+
+func (args WorkloadIdentityCronJobArgs) identityArgs(cl *cluster) identityArgs {
+	return identityArgs{
+		Mode:                     args.IdentityMode,
+		ServiceAccountProject:    args.ServiceAccountProject,
+		ServiceAccountID:         args.ServiceAccountID,
+		ServiceAccountEmail:      args.ServiceAccountEmail,
+		RolesByProject:           args.rolesByProject(),
+		PoolProject:              args.ClusterProject,
+		WorkloadPool:             cl.WorkloadPool,
+		Namespace:                args.Namespace,
+		KubernetesServiceAccount: args.KubernetesServiceAccount,
+	}
+}
+
+func (args WorkloadIdentityCronJobArgs) workloadArgs(id *identity, cl *cluster) workloadArgs {
+	return workloadArgs{
+		Namespace:                args.Namespace,
+		CreateNamespace:          *args.CreateNamespace,
+		KubernetesServiceAccount: args.KubernetesServiceAccount,
+		CreateKSA:                *args.CreateKubernetesServiceAccount,
+		GSAEmail:                 id.GSAEmail,
+		AnnotateKSA:              args.IdentityMode == Impersonation,
+		Account:                  id.Account,
+		WorkloadIdentityMember:   id.WorkloadIdentityMember,
+		CronJobName:              args.CronJobName,
+		Schedule:                 args.Schedule,
+		TimeZone:                 args.TimeZone,
+		ConcurrencyPolicy:        args.ConcurrencyPolicy,
+		StartingDeadlineSeconds:  *args.StartingDeadlineSeconds,
+		BackoffLimit:             *args.BackoffLimit,
+		ActiveDeadlineSeconds:    *args.ActiveDeadlineSeconds,
+		Image:                    args.Image,
+		Command:                  args.Command,
+		Verify:                   *args.Verify,
+		IdentityReady:            id.Grants,
+		NodesReady:               cl.NodesReady,
+	}
+}
+
+func orDefault(value, fallback string) string {
+	if value == "" {
+		return fallback
+	}
+	return value
+}
+
+func orDefaultPtr[T any](value *T, fallback T) *T {
+	if value == nil {
+		return &fallback
+	}
+	return value
+}

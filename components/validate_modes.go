@@ -1,0 +1,158 @@
+package components
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/distribution/reference"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// emailPattern is a user-managed service account's email.
+var emailPattern = regexp.MustCompile(`^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$`)
+
+var identityModes = []string{Impersonation, Direct}
+
+// identity checks the identity mode and the GSA it uses, if any.
+func (v *validator) identity(a, given WorkloadIdentityCronJobArgs) {
+	if !slices.Contains(identityModes, a.IdentityMode) {
+		v.add("identityMode", a.IdentityMode, "is not an identity mode; allowed: %s", strings.Join(identityModes, ", "))
+		return
+	}
+	if a.IdentityMode == Direct {
+		for key, value := range map[string]string{
+			"serviceAccountId":      given.ServiceAccountID,
+			"serviceAccountEmail":   given.ServiceAccountEmail,
+			"serviceAccountProject": given.ServiceAccountProject,
+		} {
+			if value != "" {
+				v.add(key, value, "has no effect with {identityMode} direct, which uses no GSA; remove it, or use impersonation")
+			}
+		}
+		return
+	}
+	v.accountID(a.ServiceAccountID)
+	if given.ServiceAccountProject != "" {
+		v.projectID("serviceAccountProject", given.ServiceAccountProject)
+	}
+	if a.ServiceAccountEmail == "" {
+		return
+	}
+	switch {
+	case !emailPattern.MatchString(a.ServiceAccountEmail):
+		v.add("serviceAccountEmail", a.ServiceAccountEmail, "is not a service account email; allowed: NAME@PROJECT.iam.gserviceaccount.com")
+	case a.ServiceAccountID != "":
+		v.add("serviceAccountEmail", a.ServiceAccountEmail, "names an existing GSA while {serviceAccountId} names one to create; allowed: one of them")
+	case given.ServiceAccountProject != "" && given.ServiceAccountProject != emailProject(a.ServiceAccountEmail):
+		v.add("serviceAccountProject", given.ServiceAccountProject, "is not the project of {serviceAccountEmail} %s; remove it", a.ServiceAccountEmail)
+	}
+}
+
+func (v *validator) additionalProjectRoles(a WorkloadIdentityCronJobArgs) {
+	for _, project := range slices.Sorted(maps.Keys(a.AdditionalProjectRoles)) {
+		key := "additionalProjectRoles." + project
+		if project == a.ServiceAccountProject {
+			v.add(key, project, "is the project that {roles} are granted on; put these roles in {roles}")
+			continue
+		}
+		v.projectID(key, project)
+		v.roles(key, a.AdditionalProjectRoles[project], a.AllowBasicRoles)
+	}
+}
+
+// existingCluster refuses every argument that only shapes a cluster gkewi
+// creates: with an existing cluster, it would silently do nothing.
+func (v *validator) existingCluster(given WorkloadIdentityCronJobArgs) {
+	if given.Kubeconfig != "" && given.KubernetesProvider != nil {
+		v.add("kubeconfig", "[secret]", "is set together with a Kubernetes provider; allowed: one of them")
+	}
+	for _, arg := range []struct {
+		key   string
+		value any
+	}{
+		{"network", given.Network}, {"subnetwork", given.Subnetwork}, {"subnetCidr", given.SubnetCIDR},
+		{"podsCidr", given.PodsCIDR}, {"servicesCidr", given.ServicesCIDR}, {"cloudNat", given.CloudNAT},
+		{"masterCidr", given.MasterCIDR}, {"authorizedNetworks", given.AuthorizedNetworks},
+		{"allowControlPlaneFromAnywhere", given.AllowControlPlaneFromAnywhere},
+		{"deletionProtection", given.DeletionProtection}, {"nodePoolName", given.NodePoolName},
+		{"machineType", given.MachineType}, {"nodeCount", given.NodeCount}, {"diskSizeGb", given.DiskSizeGB},
+		{"diskType", given.DiskType}, {"preemptible", given.Preemptible}, {"spot", given.Spot},
+	} {
+		if isSet(arg.value) {
+			v.add(arg.key, display(arg.value), "has no effect with an existing cluster ({kubeconfig}); remove it")
+		}
+	}
+	if given.ClusterProject != "" {
+		v.projectID("clusterProject", given.ClusterProject)
+	}
+	if given.Zone != "" && !zonePattern.MatchString(given.Zone) {
+		v.add("zone", given.Zone, "is not a zone; allowed: a zone such as asia-northeast1-a, or none")
+	}
+	if given.ClusterName != "" {
+		v.gcpName("clusterName", given.ClusterName, maxClusterNameLength)
+	}
+}
+
+// newCluster checks what the network, the cluster and its nodes are built from.
+func (v *validator) newCluster(a WorkloadIdentityCronJobArgs) {
+	if a.ClusterProject != a.Project {
+		v.add("clusterProject", a.ClusterProject, "is only for an existing cluster; set {kubeconfig}, or remove it")
+	}
+	v.zone(a.Region, a.Zone)
+	v.gcpName("network", a.Network, maxNetworkNameLength)
+	v.gcpName("subnetwork", a.Subnetwork, maxNetworkNameLength)
+	v.gcpName("clusterName", a.ClusterName, maxClusterNameLength)
+	v.gcpName("nodePoolName", a.NodePoolName, maxNodePoolNameLength)
+	v.ranges(a)
+	v.authorizedNetworks(a.AuthorizedNetworks, a.AllowControlPlaneFromAnywhere)
+	v.nodePool(a)
+	if named, err := reference.ParseNormalizedNamed(a.Image); err == nil && reference.Domain(named) == "docker.io" && !a.CloudNAT {
+		v.add("image", a.Image, "is on Docker Hub, which private nodes cannot reach; set {cloudNat} to true, or use an image from Google's registries (gcr.io, *.pkg.dev)")
+	}
+}
+
+// kubernetesObjects checks the namespace and the KSA, created or existing.
+func (v *validator) kubernetesObjects(a WorkloadIdentityCronJobArgs) {
+	if *a.CreateNamespace {
+		v.namespace(a.Namespace)
+	} else {
+		v.kubernetesName("namespace", a.Namespace, validation.IsDNS1123Label)
+	}
+	v.kubernetesName("kubernetesServiceAccount", a.KubernetesServiceAccount, validation.IsDNS1123Label)
+	if !*a.CreateKubernetesServiceAccount && *a.CreateNamespace {
+		v.add("createKubernetesServiceAccount", "false", "needs an existing namespace, since a new one holds no KSA; set {createNamespace} to false")
+	}
+}
+
+// isSet tells whether an argument was given: not its type's zero value.
+func isSet(value any) bool {
+	switch x := value.(type) {
+	case string:
+		return x != ""
+	case bool:
+		return x
+	case []string:
+		return x != nil
+	case *bool:
+		return x != nil
+	case *int:
+		return x != nil
+	}
+	return false
+}
+
+// display shows an argument's value as the user gave it.
+func display(value any) string {
+	switch x := value.(type) {
+	case *bool:
+		return fmt.Sprint(*x)
+	case *int:
+		return fmt.Sprint(*x)
+	case []string:
+		return fmt.Sprintf("%q", x)
+	}
+	return fmt.Sprint(value)
+}

@@ -24,20 +24,23 @@ var update = flag.Bool("update", false, "rewrite the plan files and docs/archite
 // creationSeconds are typical creation times by resource type, from GKE and
 // GCP documentation and experience; they weight the critical path.
 var creationSeconds = map[string]int{
-	serviceType:        45,  // enabling an API that is off
-	randomIDType:       0,   // local
-	accountType:        5,   // IAM
-	projectMemberType:  10,  // IAM policy read-modify-write
-	accountMemberType:  10,  // IAM policy read-modify-write
-	networkType:        40,  // under a minute
-	subnetworkType:     30,  // under a minute
-	clusterType:        360, // about 6 minutes
-	nodePoolType:       180, // about 3 minutes
-	kubernetesProvider: 0,   // local
-	namespaceType:      2,
-	ksaType:            2,
-	cronJobType:        2,
-	jobType:            90, // pulls google-cloud-cli on a fresh node, then runs the check
+	serviceType:             45,  // enabling an API that is off
+	randomIDType:            0,   // local
+	accountType:             5,   // IAM
+	projectMemberType:       10,  // IAM policy read-modify-write
+	accountMemberType:       10,  // IAM policy read-modify-write
+	networkType:             40,  // under a minute
+	subnetworkType:          30,  // under a minute
+	clusterType:             360, // about 6 minutes
+	nodePoolType:            180, // about 3 minutes
+	kubernetesProvider:      0,   // local
+	namespaceType:           2,
+	ksaType:                 2,
+	cronJobType:             2,
+	jobType:                 90, // pulls google-cloud-cli on a fresh node, then runs the check
+	serviceAccountPatchType: 2,
+	routerType:              20,
+	routerNatType:           30,
 }
 
 // stackOutput is one stack output as the program exports it.
@@ -241,10 +244,11 @@ func sequentialSeconds(rec *recorder) int {
 }
 
 func TestEveryRegisteredTypeHasACreationTime(t *testing.T) {
-	rec := runDev(t)
-	for _, reg := range rec.resources {
-		if _, ok := creationSeconds[reg.Type]; !ok && reg.Type != componentType {
-			t.Errorf("%s has no typical creation time, so the critical path would ignore it", reg.Type)
+	for stack := range stackFiles() {
+		for _, reg := range runExample(t, stack).resources {
+			if _, ok := creationSeconds[reg.Type]; !ok && reg.Type != componentType {
+				t.Errorf("%s has no typical creation time, so the critical path would ignore it", reg.Type)
+			}
 		}
 	}
 }

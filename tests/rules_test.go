@@ -3,6 +3,8 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -155,16 +157,15 @@ var securityRules = []securityRule{
 			return ""
 		})
 	}},
-	{"kubernetes-resources-use-the-components-provider", func(rec *recorder) []string {
-		providerParent := map[string]string{}
+	{"kubernetes-resources-use-an-explicit-provider", func(rec *recorder) []string {
+		providers := map[string]bool{}
 		for _, p := range rec.byType(kubernetesProvider) {
-			providerParent[p.Name] = p.Parent
+			providers[p.Name] = true
 		}
 		var violations []string
 		for _, reg := range rec.resources {
-			parent, ok := providerParent[reg.Provider]
-			if strings.HasPrefix(reg.Type, "kubernetes:") && (!ok || parent != reg.Parent) {
-				violations = append(violations, fmt.Sprintf("%s %s uses provider %q", reg.Type, reg.Name, reg.Provider))
+			if strings.HasPrefix(reg.Type, "kubernetes:") && !providers[reg.Provider] {
+				violations = append(violations, fmt.Sprintf("%s %s uses provider %q, not the cluster's", reg.Type, reg.Name, reg.Provider))
 			}
 		}
 		return violations
@@ -324,11 +325,13 @@ func hardeningViolations(pod map[string]any) []string {
 	return violations
 }
 
-func TestDevStackKeepsEverySecurityRule(t *testing.T) {
-	rec := runDev(t)
-	for _, rule := range securityRules {
-		if violations := rule.check(rec); len(violations) > 0 {
-			t.Errorf("rule %s is broken:\n%s", rule.name, strings.Join(violations, "\n"))
+func TestEveryStackKeepsEverySecurityRule(t *testing.T) {
+	for _, stack := range slices.Sorted(maps.Keys(stackFiles())) {
+		rec := runExample(t, stack)
+		for _, rule := range securityRules {
+			if violations := rule.check(rec); len(violations) > 0 {
+				t.Errorf("stack %s breaks rule %s:\n%s", stack, rule.name, strings.Join(violations, "\n"))
+			}
 		}
 	}
 }
@@ -383,7 +386,7 @@ var breakers = map[string]ruleBreaker{
 	"apis-never-disabled-on-destroy": func(t *testing.T, rec *recorder) {
 		set(t, rec, serviceType, resource.NewProperty(true), "disableOnDestroy")
 	},
-	"kubernetes-resources-use-the-components-provider": func(t *testing.T, rec *recorder) {
+	"kubernetes-resources-use-an-explicit-provider": func(t *testing.T, rec *recorder) {
 		for i := range rec.resources {
 			if rec.resources[i].Type == cronJobType {
 				rec.resources[i].Provider = ""

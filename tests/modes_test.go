@@ -1,0 +1,189 @@
+package tests
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gkewi/gkewi/components"
+	"github.com/gkewi/gkewi/stacks"
+)
+
+const (
+	serviceAccountPatchType = "kubernetes:core/v1:ServiceAccountPatch"
+	routerType              = "gcp:compute/router:Router"
+	routerNatType           = "gcp:compute/routerNat:RouterNat"
+)
+
+func runExample(t *testing.T, stack string) *recorder {
+	t.Helper()
+	rec, err := runStack(t, stack, stacks.Program, stackConfig(t, stack))
+	if err != nil {
+		t.Fatalf("running the program with stack %s: %v", stack, err)
+	}
+	return rec
+}
+
+func assertNone(t *testing.T, rec *recorder, types ...string) {
+	t.Helper()
+	for _, typ := range types {
+		if n := len(rec.byType(typ)); n > 0 {
+			t.Errorf("%d %s registered, want none", n, typ)
+		}
+	}
+}
+
+func TestDirectModeGrantsRolesToTheKSAsPrincipal(t *testing.T) {
+	rec := runExample(t, "direct")
+	const project, pool = "my-gkewi-direct-project", "my-gkewi-direct-project.svc.id.goog"
+	principal := fmt.Sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/subject/ns/wi-direct/sa/wi-direct",
+		fakeProjectNumber(project), pool)
+	assertInputs(t, rec.one(t, projectMemberType, "gkewi-roles-browser"), map[string]any{
+		"project": project,
+		"role":    "roles/browser",
+		"member":  principal,
+	})
+	if accounts := rec.byType(accountType); len(accounts) != 1 || accounts[0].Name != "gkewi-node-sa" {
+		t.Errorf("direct mode registers service accounts %v, want only the nodes' own", rec.names())
+	}
+	assertNone(t, rec, accountMemberType)
+	if annotations := get(rec.one(t, ksaType, "gkewi-ksa").Inputs, "metadata", "annotations"); annotations != nil {
+		t.Errorf("the KSA is annotated %v in direct mode, which needs no GSA", annotations)
+	}
+	verify := rec.one(t, jobType, "gkewi-verify")
+	assertPath(t, verify, map[string]any{"name": "EXPECTED_ACCOUNT", "value": pool}, "spec", "template", "spec", "containers", 0, "env", 2)
+	assertPath(t, verify, principal, "spec", "template", "metadata", "annotations", "gkewi/workload-identity-member")
+	if !slices.Contains(rec.one(t, cronJobType, "gkewi-cronjob").DependsOn, "gkewi-roles-browser") {
+		t.Error("the CronJob does not wait for the principal's role")
+	}
+}
+
+func TestExistingClusterCreatesNoNetworkAndNoCluster(t *testing.T) {
+	rec := runExample(t, "existing-cluster")
+	assertNone(t, rec, networkType, subnetworkType, clusterType, nodePoolType, routerType, routerNatType)
+	var apis []string
+	for _, svc := range rec.byType(serviceType) {
+		apis = append(apis, get(svc.Inputs, "service").(string))
+	}
+	if slices.Contains(apis, "container.googleapis.com") || slices.Contains(apis, "compute.googleapis.com") || len(apis) != 3 {
+		t.Errorf("APIs enabled for an existing cluster: %v, want cloudresourcemanager, iam, iamcredentials", apis)
+	}
+	provider := rec.one(t, kubernetesProvider, "gkewi-kubernetes")
+	if !provider.Inputs["kubeconfig"].ContainsSecrets() || get(provider.Inputs, "kubeconfig") != "existing-cluster.kubeconfig" {
+		t.Errorf("the provider's kubeconfig is %v, want the stack's, as a secret", provider.Inputs["kubeconfig"])
+	}
+	assertPath(t, rec.one(t, accountMemberType, "gkewi-workload-identity"),
+		"serviceAccount:my-gkewi-cluster-project.svc.id.goog[reports/reports]", "member")
+	assertPath(t, rec.one(t, accountType, "gkewi-gsa"), "my-gkewi-jobs-project", "project")
+	for _, dep := range rec.one(t, jobType, "gkewi-verify").DependsOn {
+		if dep == "gkewi-node-pool" {
+			t.Error("the verification Job waits for a node pool that does not exist")
+		}
+	}
+	assertPath(t, rec.one(t, cronJobType, "gkewi-cronjob"), "Asia/Tokyo", "spec", "timeZone")
+}
+
+func TestExistingIdentityIsBoundAndAnnotatedNotCreated(t *testing.T) {
+	rec := runExample(t, "existing-identity")
+	const email = "reports-runner@my-gkewi-jobs-project.iam.gserviceaccount.com"
+	assertNone(t, rec, accountType, namespaceType, ksaType, projectMemberType, randomIDType)
+	assertInputs(t, rec.one(t, accountMemberType, "gkewi-workload-identity"), map[string]any{
+		"serviceAccountId": "projects/my-gkewi-jobs-project/serviceAccounts/" + email,
+		"member":           "serviceAccount:my-gkewi-jobs-project.svc.id.goog[reports/reports-runner]",
+	})
+	patch := rec.one(t, serviceAccountPatchType, "gkewi-ksa-annotation")
+	assertPath(t, patch, map[string]any{
+		"name":        "reports-runner",
+		"namespace":   "reports",
+		"annotations": map[string]any{components.GSAAnnotation: email},
+	}, "metadata")
+	if patch.Provider != "gkewi-kubernetes" {
+		t.Errorf("the patch uses provider %q", patch.Provider)
+	}
+	cron := rec.one(t, cronJobType, "gkewi-cronjob")
+	assertPath(t, cron, "reports-runner", "spec", "jobTemplate", "spec", "template", "spec", "serviceAccountName")
+	for _, dep := range []string{"gkewi-ksa-annotation", "gkewi-workload-identity"} {
+		if !slices.Contains(cron.DependsOn, dep) {
+			t.Errorf("the CronJob does not wait for %s: %v", dep, cron.DependsOn)
+		}
+	}
+}
+
+func TestCrossProjectKeepsTheGSAAndItsRolesApartFromTheCluster(t *testing.T) {
+	rec := runExample(t, "cross-project")
+	const cluster, data, logs = "my-gkewi-cluster-project", "my-gkewi-data-project", "my-gkewi-logs-project"
+	gsa := rec.one(t, accountType, "gkewi-gsa")
+	assertPath(t, gsa, data, "project")
+	email := get(gsa.Outputs, "email")
+	for name, want := range map[string][2]string{
+		"gkewi-roles-browser":                              {data, "roles/browser"},
+		"gkewi-roles-bigquery.jobUser":                     {data, "roles/bigquery.jobUser"},
+		"gkewi-my-gkewi-logs-project-roles-logging.viewer": {logs, "roles/logging.viewer"},
+	} {
+		assertInputs(t, rec.one(t, projectMemberType, name), map[string]any{
+			"project": want[0], "role": want[1], "member": fmt.Sprint("serviceAccount:", email),
+		})
+	}
+	assertPath(t, rec.one(t, accountMemberType, "gkewi-workload-identity"),
+		"serviceAccount:"+cluster+".svc.id.goog[analytics/analytics]", "member")
+	assertPath(t, rec.one(t, clusterType, "gkewi-cluster"), cluster, "project")
+	for _, api := range []string{"iam.googleapis.com", "iamcredentials.googleapis.com"} {
+		assertPath(t, rec.one(t, serviceType, "gkewi-"+data+"-"+api), data, "project")
+	}
+	assertPath(t, rec.one(t, cronJobType, "gkewi-cronjob"), []any{"gcloud", "projects", "describe", data},
+		"spec", "jobTemplate", "spec", "template", "spec", "containers", 0, "command")
+}
+
+func TestCloudNATGivesPrivateNodesAWayOut(t *testing.T) {
+	rec := runExample(t, "cloud-nat")
+	router := rec.one(t, routerType, "gkewi-router")
+	assertInputs(t, router, map[string]any{
+		"region":  "us-central1",
+		"network": "projects/my-gkewi-nat-project/global/networks/gkewi-nat",
+		"name":    "gkewi-nat-router",
+	})
+	assertInputs(t, rec.one(t, routerNatType, "gkewi-nat"), map[string]any{
+		"region":                        "us-central1",
+		"router":                        "gkewi-nat-router",
+		"natIpAllocateOption":           "AUTO_ONLY",
+		"sourceSubnetworkIpRangesToNat": "ALL_SUBNETWORKS_ALL_IP_RANGES",
+	})
+	assertPath(t, rec.one(t, cronJobType, "gkewi-cronjob"), "google/cloud-sdk:slim",
+		"spec", "jobTemplate", "spec", "template", "spec", "containers", 0, "image")
+	pool := rec.one(t, nodePoolType, "gkewi-node-pool")
+	assertPath(t, pool, true, "nodeConfig", "spot")
+	assertPath(t, pool, false, "nodeConfig", "preemptible")
+}
+
+func TestGoCallersCanPassTheirOwnKubernetesProvider(t *testing.T) {
+	rec, err := run(t, func(ctx *pulumi.Context) error {
+		provider, err := kubernetes.NewProvider(ctx, "theirs", &kubernetes.ProviderArgs{Context: pulumi.String("prod")})
+		if err != nil {
+			return err
+		}
+		_, err = components.NewWorkloadIdentityCronJob(ctx, "job", &components.WorkloadIdentityCronJobArgs{
+			Project: "my-project", KubernetesProvider: provider, ClusterProject: "their-cluster-project",
+			Namespace: "jobs", KubernetesServiceAccount: "runner", Schedule: "@daily",
+		})
+		return err
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if providers := rec.byType(kubernetesProvider); len(providers) != 1 {
+		t.Errorf("%d Kubernetes providers registered, want only the caller's", len(providers))
+	}
+	for _, reg := range rec.resources {
+		if reg.Type == namespaceType || reg.Type == ksaType || reg.Type == cronJobType || reg.Type == jobType {
+			if reg.Provider != "theirs" {
+				t.Errorf("%s %s uses provider %q, want the caller's", reg.Type, reg.Name, reg.Provider)
+			}
+		}
+	}
+	assertNone(t, rec, clusterType, networkType)
+	assertPath(t, rec.one(t, accountMemberType, "job-workload-identity"),
+		"serviceAccount:their-cluster-project.svc.id.goog[jobs/runner]", "member")
+}

@@ -18,10 +18,7 @@ func enableAPIs(ctx *pulumi.Context, name, mainProject string, apis map[string][
 ) ([]pulumi.Resource, error) {
 	var services []pulumi.Resource
 	for _, project := range slices.Sorted(maps.Keys(apis)) {
-		prefix := name + "-"
-		if project != mainProject {
-			prefix += project + "-"
-		}
+		prefix := projectPrefix(name, project, mainProject)
 		for _, api := range apis[project] {
 			svc, err := projects.NewService(ctx, prefix+api, &projects.ServiceArgs{
 				Project:                  pulumi.String(project),
@@ -36,4 +33,13 @@ func enableAPIs(ctx *pulumi.Context, name, mainProject string, apis map[string][
 		}
 	}
 	return services, nil
+}
+
+// projectPrefix starts the names of a project's resources: <name>- for the
+// main project, whose names stay short and stable, <name>-<project>- for others.
+func projectPrefix(name, project, mainProject string) string {
+	if project == mainProject {
+		return name + "-"
+	}
+	return name + "-" + project + "-"
 }

@@ -167,10 +167,7 @@ func grantRoles(ctx *pulumi.Context, name string, rolesByProject map[string][]st
 ) ([]pulumi.Resource, error) {
 	var grants []pulumi.Resource
 	for _, project := range slices.Sorted(maps.Keys(rolesByProject)) {
-		prefix := name + "-"
-		if project != mainProject {
-			prefix += project + "-"
-		}
+		prefix := projectPrefix(name, project, mainProject)
 		for _, role := range rolesByProject[project] {
 			grant, err := projects.NewIAMMember(ctx, prefix+strings.ReplaceAll(role, "/", "-"), &projects.IAMMemberArgs{
 				Project: pulumi.String(project),

@@ -64,9 +64,6 @@ func newNetwork(ctx *pulumi.Context, name string, args networkArgs, opts ...pulu
 	}, nil
 }
 
-// maxGCPNameLength is the length limit of most Compute Engine names.
-const maxGCPNameLength = 63
-
 // newCloudNAT gives the private nodes a way out to the internet, for images
 // outside Google's registries, through a Cloud Router in the subnetwork's
 // region. Only errors are logged, to keep logging costs down.
@@ -76,7 +73,7 @@ func newCloudNAT(ctx *pulumi.Context, name string, args networkArgs, networkID p
 	router, err := compute.NewRouter(ctx, name+"-router", &compute.RouterArgs{
 		Project: pulumi.String(args.Project),
 		Region:  pulumi.String(args.Region),
-		Name:    pulumi.String(truncate(args.Network, maxGCPNameLength-len("-router")) + "-router"),
+		Name:    pulumi.String(truncate(args.Network, maxNetworkNameLength-len("-router")) + "-router"),
 		Network: networkID,
 	}, opts...)
 	if err != nil {
@@ -86,7 +83,7 @@ func newCloudNAT(ctx *pulumi.Context, name string, args networkArgs, networkID p
 		Project:                       pulumi.String(args.Project),
 		Region:                        pulumi.String(args.Region),
 		Router:                        router.Name,
-		Name:                          pulumi.String(truncate(args.Network, maxGCPNameLength-len("-nat")) + "-nat"),
+		Name:                          pulumi.String(truncate(args.Network, maxNetworkNameLength-len("-nat")) + "-nat"),
 		NatIpAllocateOption:           pulumi.String("AUTO_ONLY"),
 		SourceSubnetworkIpRangesToNat: pulumi.String("ALL_SUBNETWORKS_ALL_IP_RANGES"),
 		LogConfig: &compute.RouterNatLogConfigArgs{

@@ -68,7 +68,7 @@ func (e *ValidationError) Error() string {
 const (
 	maxClusterNameLength  = 40
 	maxNodePoolNameLength = 40
-	maxNetworkNameLength  = 63
+	maxNetworkNameLength  = 63 // and of most other Compute Engine names
 	maxCronJobNameLength  = 52 // the CronJob controller appends 11 characters to name its Jobs
 	minDiskSizeGB         = 10
 	masterPrefixLength    = 28

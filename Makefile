@@ -1,7 +1,5 @@
 # The targets people type. `make test` is what CI runs (.ci/run).
 STACK ?= dev
-# The stack's configuration: Pulumi.<stack>.yaml here, or an example in examples/.
-STACK_CONFIG = $(firstword $(wildcard Pulumi.$(STACK).yaml examples/Pulumi.$(STACK).yaml))
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
@@ -42,11 +40,11 @@ plan:
 
 preview:
 	pulumi stack select --create $(STACK)
-	pulumi preview --stack $(STACK) --config-file $(STACK_CONFIG) --diff
+	pulumi preview --stack $(STACK) --diff
 
 up:
 	pulumi stack select --create $(STACK)
-	pulumi up --stack $(STACK) --config-file $(STACK_CONFIG)
+	pulumi up --stack $(STACK)
 
 destroy:
-	pulumi destroy --stack $(STACK) --config-file $(STACK_CONFIG)
+	pulumi destroy --stack $(STACK)

@@ -45,25 +45,24 @@ type identity struct {
 	Grants []pulumi.Resource
 }
 
-// newIdentity gives the KSA its Google identity. local are the options of
-// resources and invokes that call no Google API; gcp those of the rest.
-func newIdentity(ctx *pulumi.Context, name string, args identityArgs, local pulumi.ResourceOrInvokeOption,
-	gcp ...pulumi.ResourceOption,
+// newIdentity gives the KSA its Google identity. Every child takes parent;
+// whatever calls a Google API also takes apis, which waits for the APIs.
+func newIdentity(ctx *pulumi.Context, name string, args identityArgs, parent, apis pulumi.ResourceOrInvokeOption,
 ) (*identity, error) {
 	if args.Mode == Direct {
-		return newDirectIdentity(ctx, name, args, local, gcp...)
+		return newDirectIdentity(ctx, name, args, []pulumi.InvokeOption{parent, apis}, parent, apis)
 	}
-	return newImpersonatedIdentity(ctx, name, args, local, gcp...)
+	return newImpersonatedIdentity(ctx, name, args, parent, parent, apis)
 }
 
 // newDirectIdentity grants the roles to the KSA's own principal: no GSA, no
 // key, no impersonation. The principal names the pool's project by number.
-func newDirectIdentity(ctx *pulumi.Context, name string, args identityArgs, local pulumi.ResourceOrInvokeOption,
+func newDirectIdentity(ctx *pulumi.Context, name string, args identityArgs, invoke []pulumi.InvokeOption,
 	gcp ...pulumi.ResourceOption,
 ) (*identity, error) {
 	project := organizations.LookupProjectOutput(ctx, organizations.LookupProjectOutputArgs{
 		ProjectId: pulumi.String(args.PoolProject),
-	}, local)
+	}, invoke...)
 	member := pulumi.Sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/subject/ns/%s/sa/%s",
 		project.Number(), args.WorkloadPool, args.Namespace, args.KubernetesServiceAccount)
 	grants, err := grantRoles(ctx, name, args.RolesByProject, args.ServiceAccountProject, member, gcp...)
@@ -81,7 +80,7 @@ func newDirectIdentity(ctx *pulumi.Context, name string, args identityArgs, loca
 // newImpersonatedIdentity creates the GSA (or takes an existing one), grants
 // it its roles, and lets the KSA act as it.
 func newImpersonatedIdentity(ctx *pulumi.Context, name string, args identityArgs,
-	local pulumi.ResourceOrInvokeOption, gcp ...pulumi.ResourceOption,
+	local pulumi.ResourceOption, gcp ...pulumi.ResourceOption,
 ) (*identity, error) {
 	email, resourceName, err := serviceAccount(ctx, name, args, local, gcp...)
 	if err != nil {
@@ -111,12 +110,14 @@ func newImpersonatedIdentity(ctx *pulumi.Context, name string, args identityArgs
 
 // serviceAccount is the GSA's email and resource name: an existing GSA's,
 // or those of one it creates.
-func serviceAccount(ctx *pulumi.Context, name string, args identityArgs, local pulumi.ResourceOrInvokeOption,
+func serviceAccount(ctx *pulumi.Context, name string, args identityArgs, local pulumi.ResourceOption,
 	gcp ...pulumi.ResourceOption,
 ) (email, resourceName pulumi.StringOutput, err error) {
 	if args.ServiceAccountEmail != "" {
+		// "-" lets IAM find the project of a Google-managed account's email.
+		project := orDefault(emailProject(args.ServiceAccountEmail), "-")
 		email := pulumi.String(args.ServiceAccountEmail).ToStringOutput()
-		return email, pulumi.Sprintf("projects/%s/serviceAccounts/%s", emailProject(args.ServiceAccountEmail), email), nil
+		return email, pulumi.Sprintf("projects/%s/serviceAccounts/%s", project, email), nil
 	}
 	accountID, err := gsaAccountID(ctx, name, args, local)
 	if err != nil {
@@ -136,11 +137,12 @@ func serviceAccount(ctx *pulumi.Context, name string, args identityArgs, local p
 }
 
 // emailProject is the project of a user-managed service account's email,
-// NAME@PROJECT.iam.gserviceaccount.com, or "".
+// NAME@PROJECT.iam.gserviceaccount.com, or "" where the email does not tell
+// (a Google-managed account, or a domain-scoped project).
 func emailProject(email string) string {
 	_, domain, _ := strings.Cut(email, "@")
-	project, _ := strings.CutSuffix(domain, ".iam.gserviceaccount.com")
-	if project == domain {
+	project, ok := strings.CutSuffix(domain, ".iam.gserviceaccount.com")
+	if !ok || strings.Contains(project, ".") {
 		return ""
 	}
 	return project

@@ -11,8 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// emailPattern is a user-managed service account's email.
-var emailPattern = regexp.MustCompile(`^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$`)
+// emailPattern is a service account's email: user-managed
+// (NAME@PROJECT.iam.gserviceaccount.com) or Google-managed, such as
+// NUMBER-compute@developer.gserviceaccount.com.
+var emailPattern = regexp.MustCompile(`^[a-z0-9][-a-z0-9]{0,62}@[a-z0-9][-a-z0-9.:]*\.gserviceaccount\.com$`)
 
 var identityModes = []string{Impersonation, Direct}
 
@@ -43,10 +45,11 @@ func (v *validator) identity(a, given WorkloadIdentityCronJobArgs) {
 	}
 	switch {
 	case !emailPattern.MatchString(a.ServiceAccountEmail):
-		v.add("serviceAccountEmail", a.ServiceAccountEmail, "is not a service account email; allowed: NAME@PROJECT.iam.gserviceaccount.com")
+		v.add("serviceAccountEmail", a.ServiceAccountEmail, "is not a service account email; allowed: NAME@PROJECT.iam.gserviceaccount.com or another *.gserviceaccount.com address")
 	case a.ServiceAccountID != "":
 		v.add("serviceAccountEmail", a.ServiceAccountEmail, "names an existing GSA while {serviceAccountId} names one to create; allowed: one of them")
-	case given.ServiceAccountProject != "" && given.ServiceAccountProject != emailProject(a.ServiceAccountEmail):
+	case given.ServiceAccountProject != "" && emailProject(a.ServiceAccountEmail) != "" &&
+		given.ServiceAccountProject != emailProject(a.ServiceAccountEmail):
 		v.add("serviceAccountProject", given.ServiceAccountProject, "is not the project of {serviceAccountEmail} %s; remove it", a.ServiceAccountEmail)
 	}
 }
@@ -109,9 +112,15 @@ func (v *validator) newCluster(a WorkloadIdentityCronJobArgs) {
 	v.ranges(a)
 	v.authorizedNetworks(a.AuthorizedNetworks, a.AllowControlPlaneFromAnywhere)
 	v.nodePool(a)
-	if named, err := reference.ParseNormalizedNamed(a.Image); err == nil && reference.Domain(named) == "docker.io" && !a.CloudNAT {
-		v.add("image", a.Image, "is on Docker Hub, which private nodes cannot reach; set {cloudNat} to true, or use an image from Google's registries (gcr.io, *.pkg.dev)")
+	if named, err := reference.ParseNormalizedNamed(a.Image); err == nil && !googleRegistry(reference.Domain(named)) && !a.CloudNAT {
+		v.add("image", a.Image, "is outside Google's registries, which are all that private nodes reach without NAT (Docker Hub only through a partial mirror); set {cloudNat} to true, or use an image from gcr.io or *.pkg.dev")
 	}
+}
+
+// googleRegistry tells whether private nodes reach a registry through
+// Private Google Access.
+func googleRegistry(domain string) bool {
+	return domain == "gcr.io" || strings.HasSuffix(domain, ".gcr.io") || strings.HasSuffix(domain, ".pkg.dev")
 }
 
 // kubernetesObjects checks the namespace and the KSA, created or existing.

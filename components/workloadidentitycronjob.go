@@ -59,7 +59,8 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	if err != nil {
 		return nil, err
 	}
-	onGCP := []pulumi.ResourceOption{child, pulumi.DependsOn(apis)}
+	waitForAPIs := pulumi.DependsOn(apis)
+	onGCP := []pulumi.ResourceOption{child, waitForAPIs}
 
 	var cl *cluster
 	if a.existingCluster() {
@@ -74,7 +75,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		return nil, err
 	}
 
-	id, err := newIdentity(ctx, name, a.identityArgs(cl), child, onGCP...)
+	id, err := newIdentity(ctx, name, a.identityArgs(cl), child, waitForAPIs)
 	if err != nil {
 		return nil, err
 	}

@@ -242,7 +242,14 @@ func gvr(obj *unstructured.Unstructured) schema.GroupVersionResource {
 // apply server-side-applies obj as gkewi and fails on an error or a warning.
 func (s *apiServer) apply(t *testing.T, obj *unstructured.Unstructured) {
 	t.Helper()
-	if err := s.tryApply(obj, fieldManager); err != nil {
+	s.applyAs(t, obj, true)
+}
+
+// applyAs applies obj with or without taking over fields that another
+// manager owns: Pulumi forces for the objects it creates, not for patches.
+func (s *apiServer) applyAs(t *testing.T, obj *unstructured.Unstructured, force bool) {
+	t.Helper()
+	if err := s.tryApply(obj, fieldManager, force); err != nil {
 		t.Fatalf("applying %s %s/%s: %v", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 	}
 	if warnings := s.warnings.take(); len(warnings) > 0 {
@@ -250,7 +257,7 @@ func (s *apiServer) apply(t *testing.T, obj *unstructured.Unstructured) {
 	}
 }
 
-func (s *apiServer) tryApply(obj *unstructured.Unstructured, manager string) error {
+func (s *apiServer) tryApply(obj *unstructured.Unstructured, manager string, force bool) error {
 	data, err := json.Marshal(obj.Object)
 	if err != nil {
 		return err
@@ -260,7 +267,6 @@ func (s *apiServer) tryApply(obj *unstructured.Unstructured, manager string) err
 	if ns := obj.GetNamespace(); ns != "" {
 		ri = resource.Namespace(ns)
 	}
-	force := true
 	_, err = ri.Patch(context.Background(), obj.GetName(), types.ApplyPatchType, data,
 		metav1.PatchOptions{FieldManager: manager, Force: &force})
 	return err
@@ -300,7 +306,7 @@ func TestAPIServerAcceptsEveryStacksKubernetesObjects(t *testing.T) {
 		t.Run(stack, func(t *testing.T) {
 			rec := runExample(t, stack)
 			for _, obj := range existingObjects(rec) {
-				if err := server.tryApply(obj, "test-setup"); err != nil {
+				if err := server.tryApply(obj, "test-setup", true); err != nil {
 					t.Fatalf("creating the existing %s: %v", obj.GetKind(), err)
 				}
 			}
@@ -309,25 +315,38 @@ func TestAPIServerAcceptsEveryStacksKubernetesObjects(t *testing.T) {
 			for _, typ := range applyOrder {
 				for _, reg := range rec.byType(typ) {
 					obj := namedObject(reg, stack)
-					server.apply(t, obj)
+					server.applyAs(t, obj, reg.Type != serviceAccountPatchType)
 					applied = append(applied, obj.GetKind()+" "+obj.GetName())
 				}
 			}
 			t.Logf("applied: %s", strings.Join(applied, ", "))
+			ksa := registeredKSA(t, rec)
 			for _, cron := range rec.byType(cronJobType) {
-				server.runCronJobByHand(t, object(cron))
+				server.runCronJobByHand(t, object(cron), ksa)
 			}
 			for _, job := range rec.byType(jobType) {
 				obj := namedObject(job, stack)
-				server.createPod(t, obj.GetNamespace(), obj.GetName()+"-pod", podTemplate(t, obj.Object, "spec", "template"))
+				server.createPod(t, obj.GetNamespace(), obj.GetName()+"-pod", podTemplate(t, obj.Object, "spec", "template"), ksa)
 			}
 		})
 	}
 }
 
+// registeredKSA is the name of the KSA the stack creates or annotates.
+func registeredKSA(t *testing.T, rec *recorder) string {
+	t.Helper()
+	for _, typ := range []string{ksaType, serviceAccountPatchType} {
+		for _, reg := range rec.byType(typ) {
+			return object(reg).GetName()
+		}
+	}
+	t.Fatal("the stack registers no KSA and no KSA patch")
+	return ""
+}
+
 // runCronJobByHand does what the CronJob and Job controllers would: a Job
 // from the CronJob's jobTemplate, and a Pod from that Job's template.
-func (s *apiServer) runCronJobByHand(t *testing.T, cron *unstructured.Unstructured) {
+func (s *apiServer) runCronJobByHand(t *testing.T, cron *unstructured.Unstructured, ksa string) {
 	t.Helper()
 	jobTemplate, _, _ := unstructured.NestedMap(cron.Object, "spec", "jobTemplate")
 	job := &unstructured.Unstructured{Object: map[string]any{
@@ -336,7 +355,7 @@ func (s *apiServer) runCronJobByHand(t *testing.T, cron *unstructured.Unstructur
 		"spec":     jobTemplate["spec"],
 	}}
 	s.apply(t, job)
-	s.createPod(t, cron.GetNamespace(), cron.GetName()+"-manual-pod", podTemplate(t, job.Object, "spec", "template"))
+	s.createPod(t, cron.GetNamespace(), cron.GetName()+"-manual-pod", podTemplate(t, job.Object, "spec", "template"), ksa)
 }
 
 func podTemplate(t *testing.T, obj map[string]any, path ...string) map[string]any {
@@ -349,9 +368,8 @@ func podTemplate(t *testing.T, obj map[string]any, path ...string) map[string]an
 }
 
 // createPod creates a Pod from a pod template and checks that admission,
-// PodSecurity included, accepts it as it is and that it runs as the KSA the
-// template names.
-func (s *apiServer) createPod(t *testing.T, namespace, name string, template map[string]any) {
+// PodSecurity included, accepts it as it is and that it runs as ksa.
+func (s *apiServer) createPod(t *testing.T, namespace, name string, template map[string]any, ksa string) {
 	t.Helper()
 	metadata, _ := template["metadata"].(map[string]any)
 	if metadata == nil {
@@ -367,9 +385,8 @@ func (s *apiServer) createPod(t *testing.T, namespace, name string, template map
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _, _ := unstructured.NestedString(template, "spec", "serviceAccountName")
-	if sa, _, _ := unstructured.NestedString(got.Object, "spec", "serviceAccountName"); sa != want || sa == "" {
-		t.Errorf("pod %s/%s runs as %q, want the KSA %q", namespace, name, sa, want)
+	if sa, _, _ := unstructured.NestedString(got.Object, "spec", "serviceAccountName"); sa != ksa {
+		t.Errorf("pod %s/%s runs as %q, want the KSA %q", namespace, name, sa, ksa)
 	}
 }
 
@@ -390,7 +407,7 @@ func TestAPIServerRefusesWhatItShould(t *testing.T) {
 		broken["metadata"] = map[string]any{"name": "escalating", "namespace": cron.GetNamespace()}
 		pod := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Pod",
 			"metadata": broken["metadata"], "spec": broken["spec"]}}
-		err := server.tryApply(pod, fieldManager)
+		err := server.tryApply(pod, fieldManager, true)
 		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "violates PodSecurity") {
 			t.Errorf("a privilege-escalating pod was not refused by PodSecurity: %v", err)
 		}
@@ -399,7 +416,7 @@ func TestAPIServerRefusesWhatItShould(t *testing.T) {
 		bad := cron.DeepCopy()
 		_ = unstructured.SetNestedField(bad.Object, "*/5 * * *", "spec", "schedule")
 		bad.SetName("four-fields")
-		if err := server.tryApply(bad, fieldManager); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "5 fields") {
+		if err := server.tryApply(bad, fieldManager, true); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "5 fields") {
 			t.Errorf("a 4-field schedule was not refused: %v", err)
 		}
 	})
@@ -407,7 +424,7 @@ func TestAPIServerRefusesWhatItShould(t *testing.T) {
 		old := cron.DeepCopy()
 		old.SetAPIVersion("batch/v1beta1")
 		old.SetName("beta")
-		if err := server.tryApply(old, fieldManager); !apierrors.IsNotFound(err) {
+		if err := server.tryApply(old, fieldManager, true); !apierrors.IsNotFound(err) {
 			t.Errorf("batch/v1beta1 CronJobs are still served: %v", err)
 		}
 	})

@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -78,9 +79,9 @@ func TestExistingClusterCreatesNoNetworkAndNoCluster(t *testing.T) {
 	assertPath(t, rec.one(t, accountMemberType, "gkewi-workload-identity"),
 		"serviceAccount:my-gkewi-cluster-project.svc.id.goog[reports/reports]", "member")
 	assertPath(t, rec.one(t, accountType, "gkewi-gsa"), "my-gkewi-jobs-project", "project")
-	for _, dep := range rec.one(t, jobType, "gkewi-verify").DependsOn {
-		if dep == "gkewi-node-pool" {
-			t.Error("the verification Job waits for a node pool that does not exist")
+	for _, dep := range []string{"gkewi-workload-identity", "gkewi-ksa"} {
+		if !slices.Contains(rec.one(t, jobType, "gkewi-verify").DependsOn, dep) {
+			t.Errorf("the verification Job does not wait for %s", dep)
 		}
 	}
 	assertPath(t, rec.one(t, cronJobType, "gkewi-cronjob"), "Asia/Tokyo", "spec", "timeZone")
@@ -176,14 +177,29 @@ func TestGoCallersCanPassTheirOwnKubernetesProvider(t *testing.T) {
 	if providers := rec.byType(kubernetesProvider); len(providers) != 1 {
 		t.Errorf("%d Kubernetes providers registered, want only the caller's", len(providers))
 	}
+	objects := 0
 	for _, reg := range rec.resources {
-		if reg.Type == namespaceType || reg.Type == ksaType || reg.Type == cronJobType || reg.Type == jobType {
+		if strings.HasPrefix(reg.Type, "kubernetes:") {
+			objects++
 			if reg.Provider != "theirs" {
 				t.Errorf("%s %s uses provider %q, want the caller's", reg.Type, reg.Name, reg.Provider)
 			}
 		}
 	}
+	if objects != 4 {
+		t.Errorf("%d Kubernetes objects registered, want the namespace, KSA, CronJob and verification Job", objects)
+	}
 	assertNone(t, rec, clusterType, networkType)
 	assertPath(t, rec.one(t, accountMemberType, "job-workload-identity"),
 		"serviceAccount:their-cluster-project.svc.id.goog[jobs/runner]", "member")
+}
+
+func TestAGoogleManagedGSAIsBoundWithoutGuessingItsProject(t *testing.T) {
+	const email = "123456789012-compute@developer.gserviceaccount.com"
+	rec, err := runStack(t, "existing-identity", stacks.Program, withConfig(stackConfig(t, "existing-identity"),
+		map[string]string{"gkewi:serviceAccountEmail": email}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertPath(t, rec.one(t, accountMemberType, "gkewi-workload-identity"), "projects/-/serviceAccounts/"+email, "serviceAccountId")
 }

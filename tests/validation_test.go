@@ -91,7 +91,7 @@ var badInputs = []badInput{
 	{map[string]string{"gkewi:identityMode": "direct", "gkewi:serviceAccountEmail": "a-runner@other-project.iam.gserviceaccount.com"},
 		"gkewi:serviceAccountEmail", "has no effect with gkewi:identityMode direct"},
 	{map[string]string{"gkewi:serviceAccountEmail": "runner@gmail.com"}, "gkewi:serviceAccountEmail",
-		"is not a service account email; allowed: NAME@PROJECT.iam.gserviceaccount.com"},
+		"is not a service account email; allowed: NAME@PROJECT.iam.gserviceaccount.com or another *.gserviceaccount.com address"},
 	{map[string]string{"gkewi:serviceAccountEmail": "a-runner@other-project.iam.gserviceaccount.com", "gkewi:serviceAccountId": "jobs-runner"},
 		"gkewi:serviceAccountEmail", "names an existing GSA while gkewi:serviceAccountId names one to create; allowed: one of them"},
 	{map[string]string{"gkewi:serviceAccountEmail": "a-runner@other-project.iam.gserviceaccount.com", "gkewi:serviceAccountProject": "third-project"},
@@ -108,7 +108,8 @@ var badInputs = []badInput{
 	{map[string]string{"gkewi:createKubernetesServiceAccount": "false"}, "gkewi:createKubernetesServiceAccount",
 		"needs an existing namespace, since a new one holds no KSA; set gkewi:createNamespace to false"},
 	{map[string]string{"gkewi:image": "google/cloud-sdk:slim"}, "gkewi:image",
-		"is on Docker Hub, which private nodes cannot reach; set gkewi:cloudNat to true, or use an image from Google's registries"},
+		"is outside Google's registries, which are all that private nodes reach without NAT (Docker Hub only through a partial mirror); set gkewi:cloudNat to true"},
+	{map[string]string{"gkewi:image": "ghcr.io/acme/job:1.0"}, "gkewi:image", "is outside Google's registries"},
 	{map[string]string{"gkewi:cloudNat": "maybe"}, "gkewi:cloudNat", "is not a boolean"},
 	{map[string]string{"gkewi:namepsace": "wi-demo"}, "gkewi:namepsace", "is set under an unknown key; did you mean gkewi:namespace?"},
 	{map[string]string{"gkewi:shedule": "@daily"}, "gkewi:shedule", "did you mean gkewi:schedule?"},
@@ -164,6 +165,9 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 		{"gkewi:createNamespace": "false", "gkewi:namespace": "default"},
 		{"gkewi:serviceAccountEmail": "a-runner@other-project.iam.gserviceaccount.com", "gkewi:serviceAccountProject": "other-project"},
 		{"gkewi:identityMode": "direct"},
+		{"gkewi:serviceAccountEmail": "123456789012-compute@developer.gserviceaccount.com"},
+		{"gkewi:image": "europe-docker.pkg.dev/p/repo/job:1"},
+		{"gkewi:image": "eu.gcr.io/p/job:1"},
 	} {
 		if _, err := stacks.Parse(withConfig(dev, set), "gkewi"); err != nil {
 			t.Errorf("%v refused:\n%v", set, err)

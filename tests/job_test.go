@@ -70,7 +70,8 @@ func TestJobWaitsForItsIdentityBeforeItRuns(t *testing.T) {
 }
 
 func TestJobPodIsLockedDown(t *testing.T) {
-	cron := runDev(t).one(t, cronJobType, "gkewi-cronjob")
+	rec := runDev(t)
+	cron := rec.one(t, cronJobType, "gkewi-cronjob")
 	assertPath(t, cron, false, at(cronPod, "automountServiceAccountToken")...)
 	assertPath(t, cron, "true", at(cronPod, "nodeSelector", components.MetadataServerNodeLabel)...)
 	assertPath(t, cron, "RuntimeDefault", at(cronPod, "securityContext", "seccompProfile", "type")...)
@@ -81,7 +82,7 @@ func TestJobPodIsLockedDown(t *testing.T) {
 	assertPath(t, cron, "/tmp", at(batch, "volumeMounts", 0, "mountPath")...)
 	assertPath(t, cron, map[string]any{}, at(cronPod, "volumes", 0, "emptyDir")...)
 	assertPath(t, cron, map[string]any{"name": "CLOUDSDK_CONFIG", "value": "/tmp/gcloud"}, at(batch, "env", 1)...)
-	ksa := runDev(t).one(t, ksaType, "gkewi-ksa")
+	ksa := rec.one(t, ksaType, "gkewi-ksa")
 	assertPath(t, ksa, false, "automountServiceAccountToken")
 }
 

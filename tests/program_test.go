@@ -219,24 +219,18 @@ func TestNodePoolIsHardenedAndRunsAsItsOwnAccount(t *testing.T) {
 		"location":  "asia-northeast1-a",
 		"nodeCount": 1.0,
 	})
-	for path, want := range map[string]any{
-		"machineType":                       "n1-standard-1",
-		"diskSizeGb":                        100.0,
-		"diskType":                          "pd-standard",
-		"imageType":                         "COS_CONTAINERD",
-		"preemptible":                       true,
-		"serviceAccount":                    nodeEmail,
-		"workloadMetadataConfig.mode":       "GKE_METADATA",
-		"metadata.disable-legacy-endpoints": "true",
-		"shieldedInstanceConfig.enableSecureBoot":          true,
-		"shieldedInstanceConfig.enableIntegrityMonitoring": true,
-	} {
-		steps := []any{"nodeConfig"}
-		for _, s := range strings.SplitN(path, ".", 2) {
-			steps = append(steps, s)
-		}
-		assertPath(t, pool, want, steps...)
-	}
+	assertInputs(t, pool, map[string]any{
+		"nodeConfig.machineType":                                      "n1-standard-1",
+		"nodeConfig.diskSizeGb":                                       100.0,
+		"nodeConfig.diskType":                                         "pd-standard",
+		"nodeConfig.imageType":                                        "COS_CONTAINERD",
+		"nodeConfig.preemptible":                                      true,
+		"nodeConfig.serviceAccount":                                   nodeEmail,
+		"nodeConfig.workloadMetadataConfig.mode":                      "GKE_METADATA",
+		"nodeConfig.metadata.disable-legacy-endpoints":                "true",
+		"nodeConfig.shieldedInstanceConfig.enableSecureBoot":          true,
+		"nodeConfig.shieldedInstanceConfig.enableIntegrityMonitoring": true,
+	})
 	assertPath(t, pool, true, "management", "autoRepair")
 	assertPath(t, pool, true, "management", "autoUpgrade")
 	if !slices.Contains(rec.one(t, clusterType, "gkewi-cluster").DependsOn, "gkewi-node-sa-role") {

@@ -36,7 +36,6 @@ type registration struct {
 	// Parent and Provider are the names of the parent resource and of the
 	// explicit provider, or empty.
 	Parent, Provider string
-	Custom           bool
 	Protect          bool
 	IgnoreChanges    []string
 	Inputs           resource.PropertyMap
@@ -64,7 +63,6 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		Name:          args.Name,
 		Parent:        urnName(rpc.GetParent()),
 		Provider:      providerName(args.Provider),
-		Custom:        args.Custom,
 		Protect:       rpc.GetProtect(),
 		IgnoreChanges: rpc.GetIgnoreChanges(),
 		Inputs:        args.Inputs,

@@ -50,14 +50,7 @@ var securityRules = []securityRule{
 			return ""
 		})
 	}},
-	{"private-nodes", func(rec *recorder) []string {
-		return eachInput(rec, clusterType, func(reg registration) string {
-			if get(reg.Inputs, "privateClusterConfig", "enablePrivateNodes") != true {
-				return "nodes have public addresses"
-			}
-			return ""
-		})
-	}},
+	{"private-nodes", inputIs(clusterType, true, "nodes have public addresses", "privateClusterConfig", "enablePrivateNodes")},
 	{"control-plane-not-open-to-the-world", func(rec *recorder) []string {
 		return eachInput(rec, clusterType, func(reg registration) string {
 			blocks, _ := get(reg.Inputs, "masterAuthorizedNetworksConfig", "cidrBlocks").([]any)
@@ -72,22 +65,9 @@ var securityRules = []securityRule{
 			return ""
 		})
 	}},
-	{"no-client-certificate", func(rec *recorder) []string {
-		return eachInput(rec, clusterType, func(reg registration) string {
-			if get(reg.Inputs, "masterAuth", "clientCertificateConfig", "issueClientCertificate") != false {
-				return "issues a client certificate"
-			}
-			return ""
-		})
-	}},
-	{"legacy-abac-off", func(rec *recorder) []string {
-		return eachInput(rec, clusterType, func(reg registration) string {
-			if get(reg.Inputs, "enableLegacyAbac") != false {
-				return "legacy ABAC is not off"
-			}
-			return ""
-		})
-	}},
+	{"no-client-certificate", inputIs(clusterType, false, "issues a client certificate",
+		"masterAuth", "clientCertificateConfig", "issueClientCertificate")},
+	{"legacy-abac-off", inputIs(clusterType, false, "legacy ABAC is not off", "enableLegacyAbac")},
 	{"shielded-nodes", func(rec *recorder) []string {
 		violations := eachInput(rec, clusterType, func(reg registration) string {
 			if get(reg.Inputs, "enableShieldedNodes") != true {
@@ -149,14 +129,7 @@ var securityRules = []securityRule{
 			return ""
 		})
 	}},
-	{"apis-never-disabled-on-destroy", func(rec *recorder) []string {
-		return eachInput(rec, serviceType, func(reg registration) string {
-			if get(reg.Inputs, "disableOnDestroy") != false {
-				return "disables the API on destroy"
-			}
-			return ""
-		})
-	}},
+	{"apis-never-disabled-on-destroy", inputIs(serviceType, false, "disables the API on destroy", "disableOnDestroy")},
 	{"kubernetes-resources-use-an-explicit-provider", func(rec *recorder) []string {
 		providers := map[string]bool{}
 		for _, p := range rec.byType(kubernetesProvider) {
@@ -189,6 +162,18 @@ var securityRules = []securityRule{
 	{"pods-harden-beyond-restricted", func(rec *recorder) []string {
 		return eachPodSpec(rec, hardeningViolations)
 	}},
+}
+
+// inputIs is a rule that every resource of typ has want at path.
+func inputIs(typ string, want any, problem string, path ...any) func(*recorder) []string {
+	return func(rec *recorder) []string {
+		return eachInput(rec, typ, func(reg registration) string {
+			if get(reg.Inputs, path...) != want {
+				return problem
+			}
+			return ""
+		})
+	}
 }
 
 func eachInput(rec *recorder, typ string, check func(registration) string) []string {

@@ -4,40 +4,70 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // verifyCommand is a kubectl command that repeats the verification by hand:
 // a throw-away pod that runs as the KSA, within the namespace's restricted
-// Pod Security Standard, and lists the account gcloud acts as. `kubectl run
-// --serviceaccount` no longer exists, so the pod's service account is set
-// through --overrides.
-func verifyCommand(namespace, ksa string) string {
-	// Marshal cannot fail on maps of strings, numbers and booleans.
-	overrides, _ := json.Marshal(map[string]any{
-		"apiVersion": "v1",
-		"spec": map[string]any{
-			"serviceAccountName":           ksa,
-			"automountServiceAccountToken": false,
-			"nodeSelector":                 map[string]string{MetadataServerNodeLabel: "true"},
-			"securityContext": map[string]any{
-				"runAsNonRoot":   true,
-				"runAsUser":      nonRootUID,
-				"seccompProfile": map[string]string{"type": "RuntimeDefault"},
-			},
-			"containers": []map[string]any{{
-				"name":    "wi-check",
-				"image":   DefaultImage,
-				"command": []string{"gcloud", "auth", "list"},
-				"env":     []map[string]string{{"name": "CLOUDSDK_CONFIG", "value": "/tmp/gcloud"}},
+// Pod Security Standard, and runs the verification Job's own script against
+// account. `kubectl run --serviceaccount` no longer exists, so the pod's
+// service account is set through --overrides.
+func verifyCommand(namespace, ksa string, account pulumi.StringOutput) pulumi.StringOutput {
+	return account.ApplyT(func(account string) string {
+		overrides := compactJSON(map[string]any{
+			"apiVersion": "v1",
+			"spec": map[string]any{
+				"serviceAccountName":           ksa,
+				"automountServiceAccountToken": false,
+				"nodeSelector":                 map[string]string{MetadataServerNodeLabel: "true"},
 				"securityContext": map[string]any{
-					"allowPrivilegeEscalation": false,
-					"capabilities":             map[string][]string{"drop": {"ALL"}},
+					"runAsNonRoot":   true,
+					"runAsUser":      nonRootUID,
+					"seccompProfile": map[string]string{"type": "RuntimeDefault"},
 				},
-			}},
-		},
-	})
-	return fmt.Sprintf("kubectl --namespace %s run wi-check --rm -i --restart=Never --image=%s --overrides='%s'",
-		namespace, DefaultImage, overrides)
+				"containers": []map[string]any{{
+					"name":    "wi-check",
+					"image":   DefaultImage,
+					"command": []string{"/bin/sh", "-c", verifyScript},
+					"env": []map[string]string{
+						{"name": "HOME", "value": scratchPath},
+						{"name": "CLOUDSDK_CONFIG", "value": scratchPath + "/gcloud"},
+						{"name": "EXPECTED_ACCOUNT", "value": account},
+					},
+					"securityContext": map[string]any{
+						"allowPrivilegeEscalation": false,
+						"capabilities":             map[string][]string{"drop": {"ALL"}},
+					},
+				}},
+			},
+		})
+		return fmt.Sprintf("kubectl --namespace %s run wi-check --rm -i --restart=Never --image=%s --overrides=%s",
+			namespace, DefaultImage, shellQuote(overrides))
+	}).(pulumi.StringOutput)
+}
+
+// runNowCommand is a shell command that starts the CronJob's job once, now,
+// and follows its logs: the job's own image and command, without waiting for
+// the schedule.
+func runNowCommand(namespace, cronJob string) string {
+	return fmt.Sprintf(`job="manual-$(date +%%s)" && kubectl --namespace %[1]s create job --from=cronjob/%[2]s "$job" && `+
+		`kubectl --namespace %[1]s logs --follow --all-containers --pod-running-timeout=5m "job/$job"`, namespace, cronJob)
+}
+
+// compactJSON renders maps of strings, numbers and booleans, which cannot
+// fail, without escaping the script's < and &.
+func compactJSON(v any) string {
+	var b strings.Builder
+	encoder := json.NewEncoder(&b)
+	encoder.SetEscapeHTML(false)
+	_ = encoder.Encode(v)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // metadataServerLogFilter is the Cloud Logging filter for the logs of the GKE

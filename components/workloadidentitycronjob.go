@@ -30,6 +30,8 @@ type WorkloadIdentityCronJob struct {
 	CronJobName              pulumi.StringOutput `pulumi:"cronJobName"`
 	// VerifyCommand repeats the deployment's Workload Identity check by hand.
 	VerifyCommand pulumi.StringOutput `pulumi:"verifyCommand"`
+	// RunNowCommand starts the CronJob's job once, now, and follows its logs.
+	RunNowCommand pulumi.StringOutput `pulumi:"runNowCommand"`
 	// MetadataServerLogFilter finds the GKE metadata server's logs in Cloud
 	// Logging, where the cause of a pod's HTTP 403 is written.
 	MetadataServerLogFilter pulumi.StringOutput `pulumi:"metadataServerLogFilter"`
@@ -96,7 +98,8 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	c.Namespace = wl.Namespace
 	c.KubernetesServiceAccount = wl.KubernetesServiceAccount
 	c.CronJobName = wl.CronJobName
-	c.VerifyCommand = pulumi.String(verifyCommand(a.Namespace, a.KubernetesServiceAccount)).ToStringOutput()
+	c.VerifyCommand = verifyCommand(a.Namespace, a.KubernetesServiceAccount, id.Account)
+	c.RunNowCommand = pulumi.String(runNowCommand(a.Namespace, a.CronJobName)).ToStringOutput()
 	c.MetadataServerLogFilter = pulumi.String(metadataServerLogFilter(a.ClusterProject, a.Zone, a.ClusterName)).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, c.Outputs()); err != nil {
 		return nil, fmt.Errorf("registering outputs: %w", err)
@@ -120,6 +123,7 @@ func (c *WorkloadIdentityCronJob) Outputs() pulumi.Map {
 		"kubernetesServiceAccount": c.KubernetesServiceAccount,
 		"cronJobName":              c.CronJobName,
 		"verifyCommand":            c.VerifyCommand,
+		"runNowCommand":            c.RunNowCommand,
 		"metadataServerLogFilter":  c.MetadataServerLogFilter,
 	}
 }

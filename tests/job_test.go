@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -52,21 +51,7 @@ func TestJobLimitsAndTimeZoneComeFromConfig(t *testing.T) {
 func TestJobWaitsForItsIdentityBeforeItRuns(t *testing.T) {
 	cron := runDev(t).one(t, cronJobType, "gkewi-cronjob")
 	assertPath(t, cron, "wait-for-identity", at(cronPod, "initContainers", 0, "name")...)
-	command, _ := get(cron.Inputs, at(cronPod, "initContainers", 0, "command")...).([]any)
-	if len(command) != 3 {
-		t.Fatalf("init container command = %v", command)
-	}
-	script := command[2].(string)
-	for _, want := range []string{
-		"http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token",
-		"Metadata-Flavor: Google",
-		"gke-metadata-server",
-		"exit 1",
-	} {
-		if !strings.Contains(script, want) {
-			t.Errorf("the wait script lacks %q:\n%s", want, script)
-		}
-	}
+	assertPath(t, cron, components.DefaultImage, at(cronPod, "initContainers", 0, "image")...)
 }
 
 func TestJobPodIsLockedDown(t *testing.T) {
@@ -123,30 +108,20 @@ func TestVerificationCanBeTurnedOff(t *testing.T) {
 	}
 }
 
-func TestVerifyCommandRunsAsTheKSAWithinRestricted(t *testing.T) {
+func TestDiagnosticOutputsNameThisClusterAndJob(t *testing.T) {
 	outputs := componentOutputs(t)
-	command, _ := outputs["verifyCommand"].(string)
-	if !strings.HasPrefix(command, "kubectl --namespace wi-demo run wi-check --rm -i --restart=Never") ||
-		strings.Contains(command, "--serviceaccount") {
-		t.Fatalf("verifyCommand = %q", command)
-	}
-	overrides := command[strings.Index(command, "--overrides='")+len("--overrides='") : len(command)-1]
-	var pod map[string]any
-	if err := json.Unmarshal([]byte(overrides), &pod); err != nil {
-		t.Fatalf("the overrides are not JSON: %v\n%s", err, overrides)
-	}
-	spec := pod["spec"].(map[string]any)
-	if spec["serviceAccountName"] != devKSA {
-		t.Errorf("the check pod runs as %v, want %s", spec["serviceAccountName"], devKSA)
-	}
-	if violations := restrictedViolations(spec); len(violations) > 0 {
-		t.Errorf("the namespace would refuse the check pod: %v", violations)
-	}
 	filter, _ := outputs["metadataServerLogFilter"].(string)
 	for _, want := range []string{`resource.labels.cluster_name="gkewi-dev"`, `resource.labels.project_id="` + devProject + `"`,
 		`resource.labels.container_name="gke-metadata-server"`, `resource.labels.location="asia-northeast1-a"`} {
 		if !strings.Contains(filter, want) {
 			t.Errorf("metadataServerLogFilter lacks %s:\n%s", want, filter)
+		}
+	}
+	runNow, _ := outputs["runNowCommand"].(string)
+	for _, want := range []string{"kubectl --namespace " + devNamespace + " create job --from=cronjob/workload-identity-test",
+		"logs --follow --all-containers"} {
+		if !strings.Contains(runNow, want) {
+			t.Errorf("runNowCommand lacks %q: %s", want, runNow)
 		}
 	}
 }

@@ -1,0 +1,200 @@
+package tests
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gkewi/gkewi/components"
+)
+
+// The pod scripts, run as the default image would run them (image_test.go):
+// the wait-for-identity init container, the verification, the job's default
+// command and the verifyCommand output.
+
+var jobPod = []any{"spec", "template", "spec"}
+
+// waitForIdentity is the init container of the dev fixture's CronJob pods.
+func waitForIdentity(t *testing.T) ([]string, map[string]string) {
+	t.Helper()
+	return containerIn(t, runDev(t).one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
+}
+
+func TestEveryPodWaitsForItsIdentityTheSameWay(t *testing.T) {
+	rec := runDev(t)
+	cronCommand, cronEnv := containerIn(t, rec.one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
+	verifyCommand, verifyEnv := containerIn(t, rec.one(t, jobType, "gkewi-verify"), jobPod, "wait-for-identity")
+	if !slices.Equal(cronCommand, verifyCommand) || len(cronEnv) != len(verifyEnv) {
+		t.Error("the CronJob's and the verification Job's pods wait for their identity differently")
+	}
+}
+
+func TestWaitForIdentityRetriesUntilATokenArrives(t *testing.T) {
+	command, env := waitForIdentity(t)
+	metadata := startFakeMetadata(t, devGSAEmail)
+	metadata.refuseTokens = 3
+	image := newImageEnv(t, metadata)
+	got := image.run(t, command, env)
+	if got.code != 0 || !strings.Contains(got.stdout, "token received on attempt 4") {
+		t.Fatalf("a token after 3 refusals did not let the pod start: %+v", got)
+	}
+	if sleeps := image.sleepsAsked(t); !slices.Equal(sleeps, []string{"1", "2", "4"}) {
+		t.Errorf("the script slept %v between attempts, want 1, 2, 4 seconds", sleeps)
+	}
+	if strings.Contains(got.stdout+got.stderr, "ya29.") {
+		t.Error("the script printed the access token")
+	}
+}
+
+func TestWaitForIdentityRecoversFromAnEarlyMissThatGcloudRemembers(t *testing.T) {
+	command, env := waitForIdentity(t)
+	metadata := startFakeMetadata(t, devGSAEmail)
+	// The first probe is cut off, so gcloud writes down "not on Google Cloud".
+	metadata.dropFirst = 1
+	got := newImageEnv(t, metadata).run(t, command, env)
+	if got.code != 0 || !strings.Contains(got.stdout, "token received on attempt 2") {
+		t.Fatalf("one early miss failed the pod for gcloud's ten-minute memory: %+v", got)
+	}
+}
+
+func TestWaitForIdentityGivesUpAfterAboutAMinuteAndSaysWhereToLook(t *testing.T) {
+	command, env := waitForIdentity(t)
+	metadata := startFakeMetadata(t, devGSAEmail)
+	metadata.refuseTokens = -1
+	image := newImageEnv(t, metadata)
+	got := image.run(t, command, env)
+	if got.code == 0 {
+		t.Fatalf("the init container succeeded without a token: %+v", got)
+	}
+	for _, want := range []string{"gave no token after about a minute", "metadataServerLogFilter", "HTTP Error 403"} {
+		if !strings.Contains(got.stderr, want) {
+			t.Errorf("the failure message lacks %q:\n%s", want, got.stderr)
+		}
+	}
+	total := 0
+	for _, s := range image.sleepsAsked(t) {
+		seconds, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("sleep %q", s)
+		}
+		total += seconds
+	}
+	if asked := metadata.tokensAsked(); asked != 8 || total < 45 || total > 90 {
+		t.Errorf("%d token requests over %d s of back-off, want 8 over about a minute", asked, total)
+	}
+}
+
+func TestWaitForIdentityWithoutGcloudSaysSoOnce(t *testing.T) {
+	command, env := waitForIdentity(t)
+	got := newImageEnv(t, startFakeMetadata(t, devGSAEmail)).withoutGcloud(t).run(t, command, env)
+	if got.code == 0 || !strings.Contains(got.stderr, "gcloud is not on PATH") {
+		t.Fatalf("a missing gcloud was not reported: %+v", got)
+	}
+	if lines := strings.Count(strings.TrimSpace(got.stderr+got.stdout), "\n") + 1; lines != 1 {
+		t.Errorf("a missing gcloud produced %d lines, want one:\n%s%s", lines, got.stdout, got.stderr)
+	}
+}
+
+// verification is the container of the dev fixture's verification Job.
+func verification(t *testing.T) ([]string, map[string]string) {
+	t.Helper()
+	return containerIn(t, runDev(t).one(t, jobType, "gkewi-verify"), jobPod, "verify")
+}
+
+func TestVerificationPassesOnlyForTheExpectedAccountWithAToken(t *testing.T) {
+	command, env := verification(t)
+	for _, c := range []struct {
+		name         string
+		account      string
+		refuseTokens int
+		code         int
+		words        string
+	}{
+		{"the GSA with a token", devGSAEmail, 0, 0, "verify: OK: the pod acts as " + devGSAEmail},
+		{"the wrong account", "someone-else@other.iam.gserviceaccount.com", 0, 1,
+			"the pod acts as 'someone-else@other.iam.gserviceaccount.com', want '" + devGSAEmail + "'"},
+		{"no token", devGSAEmail, -1, 1, "no access token for " + devGSAEmail},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			metadata := startFakeMetadata(t, c.account)
+			metadata.refuseTokens = c.refuseTokens
+			got := newImageEnv(t, metadata).run(t, command, env)
+			if got.code != c.code || !strings.Contains(got.stdout+got.stderr, c.words) {
+				t.Errorf("exit %d, want %d with %q: %+v", got.code, c.code, c.words, got)
+			}
+		})
+	}
+	got := newImageEnv(t, startFakeMetadata(t, devGSAEmail)).withoutGcloud(t).run(t, command, env)
+	if got.code == 0 || !strings.Contains(got.stderr, "verify: FAILED: gcloud is not on PATH") {
+		t.Errorf("a missing gcloud was not reported: %+v", got)
+	}
+}
+
+func TestTheJobsDefaultCommandRunsInTheImage(t *testing.T) {
+	command, env := containerIn(t, runDev(t).one(t, cronJobType, "gkewi-cronjob"), cronPod, components.JobContainerName)
+	got := newImageEnv(t, startFakeMetadata(t, devGSAEmail)).run(t, command, env)
+	if got.code != 0 || !strings.Contains(got.stdout, "projectId: "+devProject) {
+		t.Errorf("the default command failed in the image: %+v", got)
+	}
+}
+
+// kubectlStub writes the arguments it is called with to the file argsFile,
+// each NUL-terminated, as the shell handed them over.
+func kubectlStub(argsFile string) string {
+	return "#!/bin/sh\nfor arg; do printf '%s\\0' \"$arg\"; done > " + argsFile + "\n"
+}
+
+// runVerifyCommand pastes the verifyCommand output into a shell, with a
+// kubectl that only records its arguments, and returns the pod overrides
+// that kubectl was given.
+func runVerifyCommand(t *testing.T, image *imageEnv, command string) map[string]any {
+	t.Helper()
+	args := filepath.Join(t.TempDir(), "kubectl-args")
+	if err := os.WriteFile(filepath.Join(image.bin, "kubectl"), []byte(kubectlStub(args)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := image.run(t, []string{"/bin/sh", "-c", command}, nil); got.code != 0 {
+		t.Fatalf("the shell did not run verifyCommand: %+v", got)
+	}
+	data, err := os.ReadFile(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arg := range strings.Split(string(data), "\x00") {
+		if overrides, ok := strings.CutPrefix(arg, "--overrides="); ok {
+			var pod map[string]any
+			if err := json.Unmarshal([]byte(overrides), &pod); err != nil {
+				t.Fatalf("the overrides are not JSON: %v\n%s", err, overrides)
+			}
+			return pod
+		}
+	}
+	t.Fatalf("kubectl got no --overrides: %q", data)
+	return nil
+}
+
+func TestVerifyCommandRunsTheVerificationAsTheKSA(t *testing.T) {
+	command, _ := componentOutputs(t)["verifyCommand"].(string)
+	metadata := startFakeMetadata(t, devGSAEmail)
+	image := newImageEnv(t, metadata)
+	pod := runVerifyCommand(t, image, command)
+	spec := pod["spec"].(map[string]any)
+	if spec["serviceAccountName"] != devKSA {
+		t.Errorf("the check pod runs as %v, want %s", spec["serviceAccountName"], devKSA)
+	}
+	if violations := restrictedViolations(spec); len(violations) > 0 {
+		t.Errorf("the namespace would refuse the check pod: %v", violations)
+	}
+	checkCommand, env := containerOf(t, spec, "wi-check")
+	if got := image.run(t, checkCommand, env); got.code != 0 || !strings.Contains(got.stdout, "verify: OK") {
+		t.Errorf("the check pod's command failed for the right account: %+v", got)
+	}
+	metadata.account = "someone-else@other.iam.gserviceaccount.com"
+	if got := image.run(t, checkCommand, env); got.code == 0 || !strings.Contains(got.stderr, "want '"+devGSAEmail+"'") {
+		t.Errorf("the check pod's command passed for the wrong account: %+v", got)
+	}
+}

@@ -28,7 +28,7 @@ func TestJobSurvivesPreemptionAndMissedStarts(t *testing.T) {
 }
 
 func TestJobLimitsAndTimeZoneComeFromConfig(t *testing.T) {
-	rec, err := run(t, stacks.Program, withConfig(stackConfig(t, "dev"), map[string]string{
+	rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{
 		"gkewi:concurrencyPolicy":       "Replace",
 		"gkewi:startingDeadlineSeconds": "60",
 		"gkewi:backoffLimit":            "0",
@@ -99,7 +99,7 @@ func TestVerificationJobProvesTheIdentityAfterNodesExist(t *testing.T) {
 }
 
 func TestVerificationCanBeTurnedOff(t *testing.T) {
-	rec, err := run(t, stacks.Program, withConfig(stackConfig(t, "dev"), map[string]string{"gkewi:verify": "false"}))
+	rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{"gkewi:verify": "false"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func assertNone(t *testing.T, rec *recorder, types ...string) {
 }
 
 func TestDirectModeGrantsRolesToTheKSAsPrincipal(t *testing.T) {
-	rec := runExample(t, "direct")
+	rec := runFixture(t, "direct")
 	const project, pool = "my-gkewi-direct-project", "my-gkewi-direct-project.svc.id.goog"
 	principal := fmt.Sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/subject/ns/wi-direct/sa/wi-direct",
 		fakeProjectNumber(project), pool)
@@ -63,7 +63,7 @@ func TestDirectModeGrantsRolesToTheKSAsPrincipal(t *testing.T) {
 }
 
 func TestExistingClusterCreatesNoNetworkAndNoCluster(t *testing.T) {
-	rec := runExample(t, "existing-cluster")
+	rec := runFixture(t, "existing-cluster")
 	assertNone(t, rec, networkType, subnetworkType, clusterType, nodePoolType, routerType, routerNatType)
 	var apis []string
 	for _, svc := range rec.byType(serviceType) {
@@ -88,7 +88,7 @@ func TestExistingClusterCreatesNoNetworkAndNoCluster(t *testing.T) {
 }
 
 func TestExistingIdentityIsBoundAndAnnotatedNotCreated(t *testing.T) {
-	rec := runExample(t, "existing-identity")
+	rec := runFixture(t, "existing-identity")
 	const email = "reports-runner@my-gkewi-jobs-project.iam.gserviceaccount.com"
 	assertNone(t, rec, accountType, namespaceType, ksaType, projectMemberType, randomIDType)
 	assertInputs(t, rec.one(t, accountMemberType, "gkewi-workload-identity"), map[string]any{
@@ -114,7 +114,7 @@ func TestExistingIdentityIsBoundAndAnnotatedNotCreated(t *testing.T) {
 }
 
 func TestCrossProjectKeepsTheGSAAndItsRolesApartFromTheCluster(t *testing.T) {
-	rec := runExample(t, "cross-project")
+	rec := runFixture(t, "cross-project")
 	const cluster, data, logs = "my-gkewi-cluster-project", "my-gkewi-data-project", "my-gkewi-logs-project"
 	gsa := rec.one(t, accountType, "gkewi-gsa")
 	assertPath(t, gsa, data, "project")
@@ -139,7 +139,7 @@ func TestCrossProjectKeepsTheGSAAndItsRolesApartFromTheCluster(t *testing.T) {
 }
 
 func TestCloudNATGivesPrivateNodesAWayOut(t *testing.T) {
-	rec := runExample(t, "cloud-nat")
+	rec := runFixture(t, "cloud-nat")
 	router := rec.one(t, routerType, "gkewi-router")
 	assertInputs(t, router, map[string]any{
 		"region":  "us-central1",
@@ -196,7 +196,7 @@ func TestGoCallersCanPassTheirOwnKubernetesProvider(t *testing.T) {
 
 func TestAGoogleManagedGSAIsBoundWithoutGuessingItsProject(t *testing.T) {
 	const email = "123456789012-compute@developer.gserviceaccount.com"
-	rec, err := runStack(t, "existing-identity", stacks.Program, withConfig(stackConfig(t, "existing-identity"),
+	rec, err := runStack(t, "existing-identity", stacks.Program, withConfig(fixtures["existing-identity"](),
 		map[string]string{"gkewi:serviceAccountEmail": email}))
 	if err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ var devGSAEmail = "gkewi-" + fakeHex("gkewi-gsa-suffix") + "@" + devProject + ".
 
 func runDev(t *testing.T) *recorder {
 	t.Helper()
-	rec, err := run(t, stacks.Program, stackConfig(t, "dev"))
+	rec, err := run(t, stacks.Program, devFixture())
 	if err != nil {
 		t.Fatalf("running the program with the dev stack: %v", err)
 	}
@@ -194,7 +194,7 @@ func TestClusterIsPrivateZonalAndHasTheWorkloadPool(t *testing.T) {
 }
 
 func TestClusterIsProtectedByDefault(t *testing.T) {
-	rec, err := run(t, stacks.Program, withConfig(stackConfig(t, "dev"), map[string]string{"gkewi:deletionProtection": unset}))
+	rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{"gkewi:deletionProtection": unset}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +387,7 @@ var accountIDPattern = regexp.MustCompile(`^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$`)
 func TestDerivedGSAIdIsValidWhateverTheComponentName(t *testing.T) {
 	for _, name := range []string{"x", "9lives", "My_Very_Long_Component_Name_That_Goes_On_And_On", "--a--", "ünïcode"} {
 		t.Run(name, func(t *testing.T) {
-			config := withConfig(stackConfig(t, "dev"), map[string]string{"gkewi:cronJobName": "job"})
+			config := withConfig(devFixture(), map[string]string{"gkewi:cronJobName": "job"})
 			rec, err := run(t, func(ctx *pulumi.Context) error {
 				args, err := stacks.Parse(config, name)
 				if err != nil {
@@ -408,7 +408,7 @@ func TestDerivedGSAIdIsValidWhateverTheComponentName(t *testing.T) {
 }
 
 func TestBadConfigRegistersNothing(t *testing.T) {
-	rec, err := run(t, stacks.Program, withConfig(stackConfig(t, "dev"), map[string]string{
+	rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{
 		"gkewi:roles":      `["resourcemanager.projects.get"]`,
 		"gkewi:masterCidr": "172.16.0.0/24",
 		"gkewi:namespace":  "",
@@ -455,7 +455,7 @@ func componentOutputs(t *testing.T) map[string]any {
 	t.Helper()
 	var mu sync.Mutex
 	outputs := map[string]any{}
-	config := stackConfig(t, "dev")
+	config := devFixture()
 	_, err := run(t, func(ctx *pulumi.Context) error {
 		args, err := stacks.Parse(config, "gkewi")
 		if err != nil {

@@ -117,7 +117,7 @@ var badInputs = []badInput{
 }
 
 func TestBadConfigIsRefusedWithTheKeyValueAndWhatIsAllowed(t *testing.T) {
-	dev := stackConfig(t, "dev")
+	dev := devFixture()
 	for _, row := range badInputs {
 		t.Run(fmt.Sprint(row.set), func(t *testing.T) {
 			_, err := stacks.Parse(withConfig(dev, row.set), "gkewi")
@@ -142,7 +142,7 @@ func problemLine(err error, key string) string {
 }
 
 func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
-	dev := stackConfig(t, "dev")
+	dev := devFixture()
 	for _, set := range []map[string]string{
 		{"gkewi:serviceAccountId": "a" + strings.Repeat("0", 28) + "z"},
 		{"gkewi:serviceAccountId": "abcdef"},
@@ -176,7 +176,7 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 }
 
 func TestEveryProblemIsReportedAtOnce(t *testing.T) {
-	_, err := stacks.Parse(withConfig(stackConfig(t, "dev"), map[string]string{
+	_, err := stacks.Parse(withConfig(devFixture(), map[string]string{
 		"gcp:zone":          "us-east1-b",
 		"gkewi:nodeCount":   "0",
 		"gkewi:namepsace":   "x",
@@ -255,11 +255,5 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// devConfig is the dev stack's configuration, read once for the fuzzer.
-var devConfig = func() map[string]string {
-	config, err := readStackConfig("dev")
-	if err != nil {
-		panic(err)
-	}
-	return config
-}()
+// devConfig is the dev fixture, made once for the fuzzer.
+var devConfig = devFixture()

@@ -56,9 +56,13 @@ type WorkloadIdentityCronJobArgs struct {
 	// ServiceAccountID is the id of the GSA to create. Optional; default:
 	// derived from the component name plus a random suffix, at most 30 characters.
 	ServiceAccountID string `pulumi:"serviceAccountId,optional"`
-	// ServiceAccountEmail is an existing GSA to bind instead of creating one.
-	// Optional; exclusive with ServiceAccountID.
+	// ServiceAccountEmail is an existing GSA to bind instead of creating one,
+	// looked up during preview. Optional; exclusive with ServiceAccountID.
 	ServiceAccountEmail string `pulumi:"serviceAccountEmail,optional"`
+	// AllowGoogleManagedServiceAccount permits a ServiceAccountEmail that
+	// Google manages: the Compute Engine or App Engine default account, or a
+	// service agent. Optional; default: false.
+	AllowGoogleManagedServiceAccount bool `pulumi:"allowGoogleManagedServiceAccount,optional"`
 	// ServiceAccountProject holds the created GSA, and Roles are granted on
 	// it. Optional; default: Project.
 	ServiceAccountProject string `pulumi:"serviceAccountProject,optional"`
@@ -71,16 +75,34 @@ type WorkloadIdentityCronJobArgs struct {
 	AdditionalProjectRoles map[string][]string `pulumi:"additionalProjectRoles,optional"`
 	// AllowBasicRoles permits roles/owner and roles/editor. Optional; default: false.
 	AllowBasicRoles bool `pulumi:"allowBasicRoles,optional"`
+	// AllowEscalationRoles permits roles that let the job act as other
+	// identities or change IAM, such as roles/iam.serviceAccountTokenCreator.
+	// Optional; default: false.
+	AllowEscalationRoles bool `pulumi:"allowEscalationRoles,optional"`
 
-	// Kubeconfig of an existing cluster (its contents or a path): with it, no
-	// network and no cluster are created. Optional.
+	// ExistingCluster is a GKE cluster to use, looked up during preview:
+	// with it, no network and no cluster are created, and gkewi talks to the
+	// cluster as it would to one it created. Optional.
+	ExistingCluster *ExistingCluster `pulumi:"existingCluster,optional"`
+	// Kubeconfig of an existing cluster (its contents or a path), for a
+	// cluster that ExistingCluster cannot name. Optional.
 	Kubeconfig string `pulumi:"kubeconfig,optional"`
 	// KubernetesProvider of an existing cluster, for Go callers, instead of
 	// Kubeconfig. Optional.
 	KubernetesProvider *kubernetes.Provider `pulumi:"-"`
-	// ClusterProject is an existing cluster's project, whose workload pool the
-	// KSA belongs to. Optional; default: Project.
+	// ClusterProject is the project of the cluster named by Kubeconfig or
+	// KubernetesProvider, whose workload pool the KSA belongs to. Optional;
+	// default: Project.
 	ClusterProject string `pulumi:"clusterProject,optional"`
+	// KubernetesAuth is how gkewi authenticates to a GKE cluster: "authPlugin"
+	// (gke-gcloud-auth-plugin with Application Default Credentials) or
+	// "accessToken" (the GCP provider's own access token, for credentials
+	// that are only a token). Optional; default: authPlugin.
+	KubernetesAuth string `pulumi:"kubernetesAuth,optional"`
+	// DeleteUnreachable lets a destroy forget the Kubernetes objects of a
+	// cluster that can no longer be reached. Optional; default: unset, so
+	// that PULUMI_K8S_DELETE_UNREACHABLE decides.
+	DeleteUnreachable *bool `pulumi:"deleteUnreachable,optional"`
 
 	// Network is the name of the custom-mode VPC to create. Required unless
 	// the cluster exists.
@@ -168,10 +190,27 @@ type WorkloadIdentityCronJobArgs struct {
 	Verify *bool `pulumi:"verify,optional"`
 }
 
+// ExistingCluster names a GKE cluster as `gcloud container clusters describe
+// NAME --location LOCATION --project PROJECT` does.
+type ExistingCluster struct {
+	// Name of the cluster. Required.
+	Name string `pulumi:"name"`
+	// Location is the cluster's zone or region. Required.
+	Location string `pulumi:"location"`
+	// Project of the cluster. Optional; default: the component's project.
+	Project string `pulumi:"project,optional"`
+}
+
+// Ways to authenticate to a GKE cluster.
+const (
+	AuthPlugin  = "authPlugin"
+	AccessToken = "accessToken"
+)
+
 // existingCluster tells whether the args name a cluster to use rather than
 // one to create.
 func (args WorkloadIdentityCronJobArgs) existingCluster() bool {
-	return args.Kubeconfig != "" || args.KubernetesProvider != nil
+	return args.ExistingCluster != nil || args.Kubeconfig != "" || args.KubernetesProvider != nil
 }
 
 // withDefaults returns a copy of args with every unset optional field filled in.
@@ -180,6 +219,15 @@ func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdenti
 	a.IdentityMode = orDefault(a.IdentityMode, Impersonation)
 	a.ServiceAccountProject = orDefault(a.ServiceAccountProject, orDefault(emailProject(a.ServiceAccountEmail), a.Project))
 	a.ClusterProject = orDefault(a.ClusterProject, a.Project)
+	if args.ExistingCluster != nil {
+		named := *args.ExistingCluster
+		named.Project = orDefault(named.Project, a.Project)
+		a.ExistingCluster = &named
+		a.ClusterProject = named.Project
+		a.ClusterName = named.Name
+		a.Zone = named.Location
+	}
+	a.KubernetesAuth = orDefault(a.KubernetesAuth, AuthPlugin)
 	a.PodsCIDR = orDefault(a.PodsCIDR, DefaultPodsCIDR)
 	a.ServicesCIDR = orDefault(a.ServicesCIDR, DefaultServicesCIDR)
 	a.NodePoolName = orDefault(a.NodePoolName, DefaultNodePoolName)
@@ -256,6 +304,8 @@ func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
 		Project:            args.Project,
 		Zone:               args.Zone,
 		Name:               args.ClusterName,
+		Auth:               args.KubernetesAuth,
+		DeleteUnreachable:  args.DeleteUnreachable,
 		Network:            net,
 		MasterCIDR:         args.MasterCIDR,
 		AuthorizedNetworks: args.AuthorizedNetworks,
@@ -272,19 +322,21 @@ func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
 
 func (args WorkloadIdentityCronJobArgs) existingClusterArgs() existingClusterArgs {
 	return existingClusterArgs{
-		Kubeconfig:   args.Kubeconfig,
-		Provider:     args.KubernetesProvider,
-		Name:         args.ClusterName,
-		WorkloadPool: workloadPool(args.ClusterProject),
+		Kubeconfig:        args.Kubeconfig,
+		Provider:          args.KubernetesProvider,
+		Name:              args.ClusterName,
+		WorkloadPool:      workloadPool(args.ClusterProject),
+		DeleteUnreachable: args.DeleteUnreachable,
 	}
 }
 
-func (args WorkloadIdentityCronJobArgs) identityArgs(cl *cluster) identityArgs {
+func (args WorkloadIdentityCronJobArgs) identityArgs(cl *cluster, gsaName string) identityArgs {
 	return identityArgs{
 		Mode:                     args.IdentityMode,
 		ServiceAccountProject:    args.ServiceAccountProject,
 		ServiceAccountID:         args.ServiceAccountID,
 		ServiceAccountEmail:      args.ServiceAccountEmail,
+		ServiceAccountName:       gsaName,
 		RolesByProject:           args.rolesByProject(),
 		PoolProject:              args.ClusterProject,
 		WorkloadPool:             cl.WorkloadPool,

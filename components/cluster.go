@@ -25,7 +25,10 @@ const (
 )
 
 type clusterArgs struct {
-	Project, Zone, Name                 string
+	Project, Zone, Name string
+	// Auth and DeleteUnreachable configure the Kubernetes provider.
+	Auth                                string
+	DeleteUnreachable                   *bool
 	Network                             *network
 	MasterCIDR                          string
 	AuthorizedNetworks                  []string
@@ -56,6 +59,7 @@ type existingClusterArgs struct {
 	Provider   *kubernetes.Provider
 	// Name is the cluster's name, if known; it only fills in outputs.
 	Name, WorkloadPool string
+	DeleteUnreachable  *bool
 }
 
 // useExistingCluster creates no cloud resource: it talks to a cluster that
@@ -63,13 +67,12 @@ type existingClusterArgs struct {
 func useExistingCluster(ctx *pulumi.Context, name string, args existingClusterArgs, opts ...pulumi.ResourceOption,
 ) (*cluster, error) {
 	none := pulumi.String("").ToStringOutput()
-	kubeconfig := pulumi.ToSecret(pulumi.String(args.Kubeconfig)).(pulumi.StringOutput)
+	kubeconfig := secretString(pulumi.String(args.Kubeconfig).ToStringOutput())
 	provider := args.Provider
 	if provider == nil {
 		var err error
-		provider, err = kubernetes.NewProvider(ctx, name+"-kubernetes", &kubernetes.ProviderArgs{Kubeconfig: kubeconfig}, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("creating Kubernetes provider: %w", err)
+		if provider, err = kubernetesProvider(ctx, name, kubeconfig, args.DeleteUnreachable, opts...); err != nil {
+			return nil, err
 		}
 	}
 	return &cluster{
@@ -83,14 +86,34 @@ func useExistingCluster(ctx *pulumi.Context, name string, args existingClusterAr
 	}, nil
 }
 
+// useNamedCluster creates no cloud resource: it talks to a cluster that the
+// preflight looked up, the way it talks to one it creates.
+func useNamedCluster(ctx *pulumi.Context, name string, live *liveCluster, auth string, deleteUnreachable *bool,
+	parent pulumi.ResourceOrInvokeOption,
+) (*cluster, error) {
+	kubeconfig, provider, err := gkeProvider(ctx, name, pulumi.Any(live.access), auth, deleteUnreachable, parent)
+	if err != nil {
+		return nil, err
+	}
+	return &cluster{
+		Name:               pulumi.String(live.access.Name).ToStringOutput(),
+		Endpoint:           pulumi.String(live.access.Endpoint).ToStringOutput(),
+		WorkloadPool:       pulumi.String(live.workloadPool).ToStringOutput(),
+		Network:            pulumi.String(live.network).ToStringOutput(),
+		Subnetwork:         pulumi.String(live.subnetwork).ToStringOutput(),
+		Kubeconfig:         kubeconfig,
+		KubernetesProvider: provider,
+	}, nil
+}
+
 // newCluster creates the nodes' own service account, a private, VPC-native,
 // zonal cluster with Workload Identity, its node pool, and a Kubernetes
-// provider that talks to it. local are the options of resources that call no
+// provider that talks to it. parent is the option of resources that call no
 // Google API; opts those of the rest.
-func newCluster(ctx *pulumi.Context, name string, args clusterArgs, local pulumi.ResourceOption,
+func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parent pulumi.ResourceOrInvokeOption,
 	opts ...pulumi.ResourceOption,
 ) (*cluster, error) {
-	nodeSA, nodeGrant, err := newNodeServiceAccount(ctx, name, args, local, opts...)
+	nodeSA, nodeGrant, err := newNodeServiceAccount(ctx, name, args, parent, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -142,15 +165,14 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, local pulumi
 	if err != nil {
 		return nil, err
 	}
-	kubeconfig := pulumi.ToSecret(pulumi.All(gke.Name, gke.Endpoint, gke.MasterAuth.ClusterCaCertificate().Elem()).ApplyT(
-		func(v []any) string {
-			return gkeKubeconfig(args.Project, args.Zone, v[0].(string), v[1].(string), v[2].(string))
-		})).(pulumi.StringOutput)
-	provider, err := kubernetes.NewProvider(ctx, name+"-kubernetes", &kubernetes.ProviderArgs{
-		Kubeconfig: kubeconfig,
-	}, opts...)
+	access := pulumi.All(gke.Name, gke.Endpoint, gke.MasterAuth.ClusterCaCertificate().Elem()).ApplyT(
+		func(v []any) any {
+			return clusterAccess{Project: args.Project, Location: args.Zone, Name: v[0].(string),
+				Endpoint: v[1].(string), CACertificate: v[2].(string)}
+		}).(pulumi.AnyOutput)
+	kubeconfig, provider, err := gkeProvider(ctx, name, access, args.Auth, args.DeleteUnreachable, parent, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("creating Kubernetes provider: %w", err)
+		return nil, err
 	}
 	return &cluster{
 		Name:               gke.Name,

@@ -22,9 +22,10 @@ type identityArgs struct {
 	// ServiceAccountProject holds the GSA, when one is created.
 	ServiceAccountProject string
 	// ServiceAccountID names the GSA to create; when empty, one is derived
-	// from the component name. ServiceAccountEmail names an existing GSA.
-	ServiceAccountID, ServiceAccountEmail string
-	RolesByProject                        map[string][]string
+	// from the component name. ServiceAccountEmail names an existing GSA,
+	// whose resource name the preflight found: ServiceAccountName.
+	ServiceAccountID, ServiceAccountEmail, ServiceAccountName string
+	RolesByProject                                            map[string][]string
 	// PoolProject owns WorkloadPool, which comes from the cluster, so the
 	// binding cannot be created before the pool exists ("Identity Pool does
 	// not exist").
@@ -114,10 +115,7 @@ func serviceAccount(ctx *pulumi.Context, name string, args identityArgs, local p
 	gcp ...pulumi.ResourceOption,
 ) (email, resourceName pulumi.StringOutput, err error) {
 	if args.ServiceAccountEmail != "" {
-		// "-" lets IAM find the project of a Google-managed account's email.
-		project := orDefault(emailProject(args.ServiceAccountEmail), "-")
-		email := pulumi.String(args.ServiceAccountEmail).ToStringOutput()
-		return email, pulumi.Sprintf("projects/%s/serviceAccounts/%s", project, email), nil
+		return pulumi.String(args.ServiceAccountEmail).ToStringOutput(), pulumi.String(args.ServiceAccountName).ToStringOutput(), nil
 	}
 	accountID, err := gsaAccountID(ctx, name, args, local)
 	if err != nil {

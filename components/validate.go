@@ -78,7 +78,10 @@ var (
 	accountIDPattern = regexp.MustCompile(`^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$`)
 	gcpNamePattern   = regexp.MustCompile(`^[a-z](?:[-a-z0-9]*[a-z0-9])?$`)
 	rolePattern      = regexp.MustCompile(`^(roles|(projects|organizations)/[^/]+/roles)/[a-zA-Z0-9_.]+$`)
-	permissionLike   = regexp.MustCompile(`^[a-z]+(\.[a-zA-Z]+){2,}$`)
+	// permissionLike is SERVICE.RESOURCE.VERB, bare or behind roles/: no
+	// predefined role has two dots.
+	permissionLike   = regexp.MustCompile(`^(roles/)?[a-z]+(\.[a-zA-Z]+){2,}$`)
+	projectNumber    = regexp.MustCompile(`^[0-9]+$`)
 	regionPattern    = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
 	zonePattern      = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`)
 	basicRoles       = []string{"roles/owner", "roles/editor"}
@@ -114,7 +117,7 @@ func (a WorkloadIdentityCronJobArgs) validate(name string, given WorkloadIdentit
 	}
 	v.projectID("project", a.Project)
 	v.identity(a, given)
-	v.roles("roles", a.Roles, a.AllowBasicRoles)
+	v.roles("roles", a.Roles, a)
 	v.additionalProjectRoles(a)
 	if a.existingCluster() {
 		v.existingCluster(given)
@@ -127,7 +130,8 @@ func (a WorkloadIdentityCronJobArgs) validate(name string, given WorkloadIdentit
 	v.timeZone(a.TimeZone)
 	v.jobLimits(a)
 	v.image(a.Image)
-	v.command(a.Command)
+	// The default command is built from the project, which has its own rule.
+	v.command(given.Command)
 	if len(v.problems) == 0 {
 		return nil
 	}
@@ -151,7 +155,11 @@ func (v *validator) required(key, value string) bool {
 }
 
 func (v *validator) projectID(key, value string) {
-	if v.required(key, value) && !projectIDPattern.MatchString(value) {
+	switch {
+	case !v.required(key, value):
+	case projectNumber.MatchString(value):
+		v.add(key, value, "is a project number; allowed: the project id, which `gcloud projects describe %s --format='value(projectId)'` prints", value)
+	case !projectIDPattern.MatchString(value):
 		v.add(key, value, "is not a project id; allowed: 6-30 lowercase letters, digits and '-', starting with a letter and not ending with '-'")
 	}
 }
@@ -190,20 +198,64 @@ func (v *validator) accountID(id string) {
 	}
 }
 
-func (v *validator) roles(listKey string, roles []string, allowBasic bool) {
+func (v *validator) roles(listKey string, roles []string, a WorkloadIdentityCronJobArgs) {
 	for i, role := range roles {
 		key := fmt.Sprintf("%s[%d]", listKey, i)
 		switch {
 		case permissionLike.MatchString(role):
-			v.add(key, role, "is a permission, not a role; grant a role that contains it, e.g. %q", DefaultRole)
+			v.add(key, role, "is a permission, not a role; %s", roleHint(strings.TrimPrefix(role, "roles/")))
 		case !rolePattern.MatchString(role):
 			v.add(key, role, "is not a role; allowed: roles/NAME, projects/PROJECT/roles/NAME or organizations/ORG/roles/NAME")
-		case slices.Contains(basicRoles, role) && !allowBasic:
+		case slices.Contains(basicRoles, role) && !a.AllowBasicRoles:
 			v.add(key, role, "is a basic role that can change almost anything in the project; grant a narrower role, or set {allowBasicRoles} to true")
+		case escalationRoles[role] != "" && !a.AllowEscalationRoles:
+			v.add(key, role, "lets the job act as other identities or change IAM: it %s; grant a narrower role, or set {allowEscalationRoles} to true", escalationRoles[role])
 		case slices.Index(roles, role) < i:
 			v.add(key, role, "is listed twice; allowed: each role once")
 		}
 	}
+}
+
+// escalationRoles are the predefined roles that would let the job act as
+// other identities or change who may do what, each with why.
+var escalationRoles = map[string]string{
+	WorkloadIdentityUserRole:                     "can act as any service account of the project through Workload Identity",
+	"roles/iam.serviceAccountTokenCreator":       "can mint access tokens for any service account of the project",
+	"roles/iam.serviceAccountOpenIdTokenCreator": "can mint identity tokens for any service account of the project",
+	"roles/iam.serviceAccountUser":               "can run resources as any service account of the project",
+	"roles/iam.serviceAccountKeyAdmin":           "can create key files for any service account of the project, the very keys gkewi exists to avoid",
+	"roles/iam.serviceAccountAdmin":              "can change who may act as any service account of the project, its own included",
+	"roles/resourcemanager.projectIamAdmin":      "can change the project's IAM policy, and so grant itself any role",
+	"roles/iam.securityAdmin":                    "can change the IAM policies of the project and of its resources",
+	"roles/container.admin":                      "has full control of the project's GKE clusters, every workload's identity included",
+}
+
+// smallestRoles are common permissions a job needs, each with the smallest
+// predefined role that holds it.
+var smallestRoles = map[string]string{
+	"resourcemanager.projects.get":  DefaultRole,
+	"storage.objects.get":           "roles/storage.objectViewer",
+	"storage.objects.list":          "roles/storage.objectViewer",
+	"storage.objects.create":        "roles/storage.objectCreator",
+	"bigquery.jobs.create":          "roles/bigquery.jobUser",
+	"bigquery.tables.getData":       "roles/bigquery.dataViewer",
+	"pubsub.topics.publish":         "roles/pubsub.publisher",
+	"pubsub.subscriptions.consume":  "roles/pubsub.subscriber",
+	"secretmanager.versions.access": "roles/secretmanager.secretAccessor",
+	"logging.logEntries.create":     "roles/logging.logWriter",
+	"logging.logEntries.list":       "roles/logging.viewer",
+	"monitoring.timeSeries.create":  "roles/monitoring.metricWriter",
+	"cloudsql.instances.connect":    "roles/cloudsql.client",
+	"cloudtrace.traces.patch":       "roles/cloudtrace.agent",
+}
+
+// roleHint says which role to grant instead of a permission: the smallest
+// one where gkewi knows it, otherwise where to look it up.
+func roleHint(permission string) string {
+	if role, ok := smallestRoles[permission]; ok {
+		return fmt.Sprintf("grant the smallest role that holds it, %q", role)
+	}
+	return "grant a role that holds it; https://cloud.google.com/iam/docs/permissions-reference lists the roles of each permission"
 }
 
 func (v *validator) gcpName(key, value string, maxLength int) {
@@ -349,6 +401,10 @@ func (v *validator) authorizedNetworks(cidrs []string, allowAnywhere bool) {
 	}
 	for i, cidr := range cidrs {
 		key := fmt.Sprintf("authorizedNetworks[%d]", i)
+		if addr, err := netip.ParseAddr(cidr); err == nil && addr.Is4() {
+			v.add(key, cidr, "is an address, not a range; allowed: %s/32 for that address alone", cidr)
+			continue
+		}
 		if p, ok := v.cidr(key, cidr); ok && p.Bits() == 0 && !allowAnywhere {
 			v.add(key, cidr, "opens the control plane to the whole internet; allowed: narrower CIDRs, or set {allowControlPlaneFromAnywhere} to true")
 		}

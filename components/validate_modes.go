@@ -18,6 +18,27 @@ var emailPattern = regexp.MustCompile(`^[a-z0-9][-a-z0-9]{0,62}@[a-z0-9][-a-z0-9
 
 var identityModes = []string{Impersonation, Direct}
 
+// serviceAgentName is the account name of most Google service agents,
+// service-PROJECT_NUMBER; no user-managed account id starts with a digit.
+var serviceAgentName = regexp.MustCompile(`^service-[0-9]+$`)
+
+// googleManagedAccount says which kind of Google-managed account email is,
+// or "" for a user-managed one (NAME@PROJECT.iam.gserviceaccount.com).
+// Source: https://cloud.google.com/iam/docs/service-account-types.
+func googleManagedAccount(email string) string {
+	name, domain, _ := strings.Cut(email, "@")
+	project, userManaged := strings.CutSuffix(domain, ".iam.gserviceaccount.com")
+	switch {
+	case domain == "developer.gserviceaccount.com" && strings.HasSuffix(name, "-compute"):
+		return "the Compute Engine default service account, which every VM of the project may run as and which often holds Editor"
+	case domain == "appspot.gserviceaccount.com":
+		return "the App Engine default service account, which App Engine and Cloud Functions workloads share and which often holds Editor"
+	case !userManaged || strings.HasPrefix(project, "gcp-sa-") || serviceAgentName.MatchString(name):
+		return "a Google-managed service account (a service agent), which acts for a Google service, not for your job"
+	}
+	return ""
+}
+
 // identity checks the identity mode and the GSA it uses, if any.
 func (v *validator) identity(a, given WorkloadIdentityCronJobArgs) {
 	if !slices.Contains(identityModes, a.IdentityMode) {
@@ -48,6 +69,9 @@ func (v *validator) identity(a, given WorkloadIdentityCronJobArgs) {
 		v.add("serviceAccountEmail", a.ServiceAccountEmail, "is not a service account email; allowed: NAME@PROJECT.iam.gserviceaccount.com or another *.gserviceaccount.com address")
 	case a.ServiceAccountID != "":
 		v.add("serviceAccountEmail", a.ServiceAccountEmail, "names an existing GSA while {serviceAccountId} names one to create; allowed: one of them")
+	case googleManagedAccount(a.ServiceAccountEmail) != "" && !a.AllowGoogleManagedServiceAccount:
+		v.add("serviceAccountEmail", a.ServiceAccountEmail, "is %s; allowed: a service account of the job's own, or set {allowGoogleManagedServiceAccount} to true",
+			googleManagedAccount(a.ServiceAccountEmail))
 	case given.ServiceAccountProject != "" && emailProject(a.ServiceAccountEmail) != "" &&
 		given.ServiceAccountProject != emailProject(a.ServiceAccountEmail):
 		v.add("serviceAccountProject", given.ServiceAccountProject, "is not the project of {serviceAccountEmail} %s; remove it", a.ServiceAccountEmail)
@@ -62,16 +86,15 @@ func (v *validator) additionalProjectRoles(a WorkloadIdentityCronJobArgs) {
 			continue
 		}
 		v.projectID(key, project)
-		v.roles(key, a.AdditionalProjectRoles[project], a.AllowBasicRoles)
+		v.roles(key, a.AdditionalProjectRoles[project], a)
 	}
 }
 
-// existingCluster refuses every argument that only shapes a cluster gkewi
-// creates: with an existing cluster, it would silently do nothing.
+// existingCluster checks how the cluster is named, and refuses every
+// argument that only shapes a cluster gkewi creates: with an existing
+// cluster, it would silently do nothing.
 func (v *validator) existingCluster(given WorkloadIdentityCronJobArgs) {
-	if given.Kubeconfig != "" && given.KubernetesProvider != nil {
-		v.add("kubeconfig", "[secret]", "is set together with a Kubernetes provider; allowed: one of them")
-	}
+	v.clusterReference(given)
 	for _, arg := range []struct {
 		key   string
 		value any
@@ -85,9 +108,46 @@ func (v *validator) existingCluster(given WorkloadIdentityCronJobArgs) {
 		{"diskType", given.DiskType}, {"preemptible", given.Preemptible}, {"spot", given.Spot},
 	} {
 		if isSet(arg.value) {
-			v.add(arg.key, display(arg.value), "has no effect with an existing cluster ({kubeconfig}); remove it")
+			v.add(arg.key, display(arg.value), "has no effect with an existing cluster; remove it")
 		}
 	}
+}
+
+// clusterReference checks the one way the args name an existing cluster:
+// ExistingCluster, Kubeconfig or KubernetesProvider.
+func (v *validator) clusterReference(given WorkloadIdentityCronJobArgs) {
+	switch named := given.ExistingCluster; {
+	case named != nil && (given.Kubeconfig != "" || given.KubernetesProvider != nil):
+		v.add("existingCluster", named.Name, "is set together with {kubeconfig} or a Kubernetes provider; allowed: one of them")
+	case named != nil:
+		v.namedCluster(*named, given)
+	case given.Kubeconfig != "" && given.KubernetesProvider != nil:
+		v.add("kubeconfig", "[secret]", "is set together with a Kubernetes provider; allowed: one of them")
+	default:
+		v.kubeconfigCluster(given)
+	}
+}
+
+func (v *validator) namedCluster(named ExistingCluster, given WorkloadIdentityCronJobArgs) {
+	v.gcpName("existingCluster.name", named.Name, maxClusterNameLength)
+	if v.required("existingCluster.location", named.Location) &&
+		!zonePattern.MatchString(named.Location) && !regionPattern.MatchString(named.Location) {
+		v.add("existingCluster.location", named.Location, "is not a zone or a region; allowed: a location such as asia-northeast1-a or asia-northeast1")
+	}
+	if named.Project != "" {
+		v.projectID("existingCluster.project", named.Project)
+	}
+	for key, value := range map[string]string{"clusterProject": given.ClusterProject, "clusterName": given.ClusterName} {
+		if value != "" {
+			v.add(key, value, "has no effect with {existingCluster}, which names the cluster; remove it")
+		}
+	}
+	v.kubernetesAuth(given.KubernetesAuth)
+}
+
+// kubeconfigCluster checks the cluster named by a kubeconfig or a provider,
+// which carry their own credentials.
+func (v *validator) kubeconfigCluster(given WorkloadIdentityCronJobArgs) {
 	if given.ClusterProject != "" {
 		v.projectID("clusterProject", given.ClusterProject)
 	}
@@ -97,6 +157,20 @@ func (v *validator) existingCluster(given WorkloadIdentityCronJobArgs) {
 	if given.ClusterName != "" {
 		v.gcpName("clusterName", given.ClusterName, maxClusterNameLength)
 	}
+	if given.KubernetesAuth != "" {
+		v.add("kubernetesAuth", given.KubernetesAuth, "has no effect with {kubeconfig} or a Kubernetes provider, which carry their own credentials; remove it")
+	}
+	if given.DeleteUnreachable != nil && given.KubernetesProvider != nil {
+		v.add("deleteUnreachable", display(given.DeleteUnreachable), "has no effect with a Kubernetes provider of your own; set it on that provider")
+	}
+}
+
+var kubernetesAuths = []string{AuthPlugin, AccessToken}
+
+func (v *validator) kubernetesAuth(value string) {
+	if value != "" && !slices.Contains(kubernetesAuths, value) {
+		v.add("kubernetesAuth", value, "is not a way to authenticate to GKE; allowed: %s", strings.Join(kubernetesAuths, ", "))
+	}
 }
 
 // newCluster checks what the network, the cluster and its nodes are built from.
@@ -104,6 +178,7 @@ func (v *validator) newCluster(a WorkloadIdentityCronJobArgs) {
 	if a.ClusterProject != a.Project {
 		v.add("clusterProject", a.ClusterProject, "is only for an existing cluster; set {kubeconfig}, or remove it")
 	}
+	v.kubernetesAuth(a.KubernetesAuth)
 	v.zone(a.Region, a.Zone)
 	v.gcpName("network", a.Network, maxNetworkNameLength)
 	v.gcpName("subnetwork", a.Subnetwork, maxNetworkNameLength)

@@ -57,6 +57,10 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	}
 	child := pulumi.Parent(c)
 
+	found, err := preflight(ctx, a, child)
+	if err != nil {
+		return nil, fmt.Errorf("WorkloadIdentityCronJob %q: %w", name, err)
+	}
 	apis, err := enableAPIs(ctx, name, a.Project, a.requiredAPIs(), child)
 	if err != nil {
 		return nil, err
@@ -65,9 +69,12 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	onGCP := []pulumi.ResourceOption{child, waitForAPIs}
 
 	var cl *cluster
-	if a.existingCluster() {
+	switch {
+	case found.cluster != nil:
+		cl, err = useNamedCluster(ctx, name, found.cluster, a.KubernetesAuth, a.DeleteUnreachable, child)
+	case a.existingCluster():
 		cl, err = useExistingCluster(ctx, name, a.existingClusterArgs(), child)
-	} else {
+	default:
 		var net *network
 		if net, err = newNetwork(ctx, name, a.networkArgs(), onGCP...); err == nil {
 			cl, err = newCluster(ctx, name, a.clusterArgs(net), child, onGCP...)
@@ -77,7 +84,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		return nil, err
 	}
 
-	id, err := newIdentity(ctx, name, a.identityArgs(cl), child, waitForAPIs)
+	id, err := newIdentity(ctx, name, a.identityArgs(cl, found.gsaName), child, waitForAPIs)
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func StackConfig() (map[string]string, error) {
 // by configuration key: values that do not parse, unknown gkewi keys, and
 // every rule of the component's own validation.
 func Parse(config map[string]string, name string) (*components.WorkloadIdentityCronJobArgs, error) {
-	l := loader{config: config, read: map[string]bool{}}
+	l := loader{config: config, read: map[string]bool{}, unparsed: map[string]bool{}}
 	args := &components.WorkloadIdentityCronJobArgs{}
 	l.string("project", &args.Project)
 	l.string("region", &args.Region)
@@ -62,12 +62,17 @@ func Parse(config map[string]string, name string) (*components.WorkloadIdentityC
 	l.string("identityMode", &args.IdentityMode)
 	l.string("serviceAccountId", &args.ServiceAccountID)
 	l.string("serviceAccountEmail", &args.ServiceAccountEmail)
+	l.bool("allowGoogleManagedServiceAccount", &args.AllowGoogleManagedServiceAccount)
 	l.string("serviceAccountProject", &args.ServiceAccountProject)
 	l.list("roles", &args.Roles)
 	l.rolesByProject("additionalProjectRoles", &args.AdditionalProjectRoles)
 	l.bool("allowBasicRoles", &args.AllowBasicRoles)
+	l.bool("allowEscalationRoles", &args.AllowEscalationRoles)
+	l.existingCluster("existingCluster", &args.ExistingCluster)
 	l.string("kubeconfig", &args.Kubeconfig)
 	l.string("clusterProject", &args.ClusterProject)
+	l.string("kubernetesAuth", &args.KubernetesAuth)
+	l.optionalBool("deleteUnreachable", &args.DeleteUnreachable)
 	l.string("network", &args.Network)
 	l.string("subnetwork", &args.Subnetwork)
 	l.string("subnetCidr", &args.SubnetCIDR)
@@ -103,7 +108,7 @@ func Parse(config map[string]string, name string) (*components.WorkloadIdentityC
 
 	var invalid *components.ValidationError
 	if err := args.Validate(name); errors.As(err, &invalid) {
-		l.problems = append(l.problems, invalid.Problems...)
+		l.keepUnlessUnparsed(invalid.Problems)
 	} else if err != nil {
 		return nil, err
 	}
@@ -127,6 +132,7 @@ func configError(problems []components.Problem) error {
 type loader struct {
 	config   map[string]string
 	read     map[string]bool
+	unparsed map[string]bool
 	problems []components.Problem
 }
 
@@ -137,7 +143,26 @@ func (l *loader) raw(key string) (string, bool) {
 }
 
 func (l *loader) fail(key, value, message string) {
+	l.unparsed[key] = true
 	l.problems = append(l.problems, components.Problem{Key: key, Value: value, Message: message})
+}
+
+// keepUnlessUnparsed keeps the validation problems, except those about a key
+// whose value did not parse: its own problem already says what is wrong.
+func (l *loader) keepUnlessUnparsed(problems []components.Problem) {
+	for _, p := range problems {
+		if !l.unparsed[topKey(p.Key)] {
+			l.problems = append(l.problems, p)
+		}
+	}
+}
+
+// topKey is the argument a key such as "roles[0]" or "additionalProjectRoles.p" is part of.
+func topKey(key string) string {
+	if end := strings.IndexAny(key, "[."); end >= 0 {
+		return key[:end]
+	}
+	return key
 }
 
 func (l *loader) string(key string, dst *string) {
@@ -202,6 +227,21 @@ func (l *loader) rolesByProject(key string, dst *map[string][]string) {
 		return
 	}
 	*dst = roles
+}
+
+func (l *loader) existingCluster(key string, dst **components.ExistingCluster) {
+	value, ok := l.raw(key)
+	if !ok {
+		return
+	}
+	var named components.ExistingCluster
+	decoder := json.NewDecoder(strings.NewReader(value))
+	decoder.DisallowUnknownFields()
+	if err := decoder.Decode(&named); err != nil {
+		l.fail(key, value, "is not a cluster; allowed: {name: NAME, location: ZONE_OR_REGION, project: PROJECT}, the project optional")
+		return
+	}
+	*dst = &named
 }
 
 // unknownKeys refuses every gkewi key that no argument reads, so that a typo

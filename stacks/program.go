@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"errors"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gkewi/gkewi/components"
@@ -33,6 +35,11 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, err
 	}
 	job, err := components.NewWorkloadIdentityCronJob(ctx, name, args)
+	var invalid *components.ValidationError
+	if errors.As(err, &invalid) {
+		// What the preflight found wrong, by configuration key.
+		return nil, configError(invalid.Problems)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -92,10 +92,7 @@ var fixtures = map[string]func() map[string]string{
 	"existing-cluster": func() map[string]string {
 		return map[string]string{
 			"gcp:project":                    "my-gkewi-jobs-project",
-			"gcp:zone":                       "asia-northeast1-a",
-			"gkewi:kubeconfig":               "existing-cluster.kubeconfig",
-			"gkewi:clusterProject":           "my-gkewi-cluster-project",
-			"gkewi:clusterName":              "shared",
+			"gkewi:existingCluster":          `{"name": "shared", "location": "asia-northeast1-a", "project": "my-gkewi-cluster-project"}`,
 			"gkewi:namespace":                "reports",
 			"gkewi:kubernetesServiceAccount": "reports",
 			"gkewi:cronJobName":              "reports",
@@ -103,12 +100,22 @@ var fixtures = map[string]func() map[string]string{
 			"gkewi:timeZone":                 "Asia/Tokyo",
 		}
 	},
+	"existing-kubeconfig": func() map[string]string {
+		return map[string]string{
+			"gcp:project":                    "my-gkewi-jobs-project",
+			"gcp:zone":                       "asia-northeast1-a",
+			"gkewi:kubeconfig":               "existing-cluster.kubeconfig",
+			"gkewi:clusterProject":           "my-gkewi-cluster-project",
+			"gkewi:clusterName":              "shared",
+			"gkewi:namespace":                "reports",
+			"gkewi:kubernetesServiceAccount": "reports",
+			"gkewi:schedule":                 "0 6 * * *",
+		}
+	},
 	"existing-identity": func() map[string]string {
 		return map[string]string{
 			"gcp:project":                          "my-gkewi-jobs-project",
-			"gcp:zone":                             "asia-northeast1-a",
-			"gkewi:kubeconfig":                     "existing-cluster.kubeconfig",
-			"gkewi:clusterName":                    "shared",
+			"gkewi:existingCluster":                `{"name": "shared", "location": "asia-northeast1-a"}`,
 			"gkewi:serviceAccountEmail":            "reports-runner@my-gkewi-jobs-project.iam.gserviceaccount.com",
 			"gkewi:createNamespace":                "false",
 			"gkewi:namespace":                      "reports",

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gkewi/gkewi/components"
@@ -72,10 +73,6 @@ func TestExistingClusterCreatesNoNetworkAndNoCluster(t *testing.T) {
 	if slices.Contains(apis, "container.googleapis.com") || slices.Contains(apis, "compute.googleapis.com") || len(apis) != 3 {
 		t.Errorf("APIs enabled for an existing cluster: %v, want cloudresourcemanager, iam, iamcredentials", apis)
 	}
-	provider := rec.one(t, kubernetesProvider, "gkewi-kubernetes")
-	if !provider.Inputs["kubeconfig"].ContainsSecrets() || get(provider.Inputs, "kubeconfig") != "existing-cluster.kubeconfig" {
-		t.Errorf("the provider's kubeconfig is %v, want the stack's, as a secret", provider.Inputs["kubeconfig"])
-	}
 	assertPath(t, rec.one(t, accountMemberType, "gkewi-workload-identity"),
 		"serviceAccount:my-gkewi-cluster-project.svc.id.goog[reports/reports]", "member")
 	assertPath(t, rec.one(t, accountType, "gkewi-gsa"), "my-gkewi-jobs-project", "project")
@@ -85,6 +82,116 @@ func TestExistingClusterCreatesNoNetworkAndNoCluster(t *testing.T) {
 		}
 	}
 	assertPath(t, rec.one(t, cronJobType, "gkewi-cronjob"), "Asia/Tokyo", "spec", "timeZone")
+}
+
+func TestAnExistingClusterByNameGetsTheKubeconfigOfANewOne(t *testing.T) {
+	rec := runFixture(t, "existing-cluster")
+	if !slices.Contains(rec.invokes, "gcp:container/getCluster:getCluster") {
+		t.Errorf("the cluster was not looked up: %v", rec.invokes)
+	}
+	provider := rec.one(t, kubernetesProvider, "gkewi-kubernetes")
+	kubeconfig, _ := get(provider.Inputs, "kubeconfig").(string)
+	for _, want := range []string{"server: https://" + fakeLiveEndpoint, "certificate-authority-data: " + fakeCA,
+		"command: gke-gcloud-auth-plugin", "current-context: gke_my-gkewi-cluster-project_asia-northeast1-a_shared"} {
+		if !strings.Contains(kubeconfig, want) {
+			t.Errorf("the provider's kubeconfig lacks %q:\n%s", want, kubeconfig)
+		}
+	}
+	if !provider.Inputs["kubeconfig"].ContainsSecrets() {
+		t.Error("the kubeconfig is not secret")
+	}
+	if _, ok := provider.Inputs["deleteUnreachable"]; ok {
+		t.Error("deleteUnreachable is set although the stack does not set it, so PULUMI_K8S_DELETE_UNREACHABLE would be ignored")
+	}
+}
+
+func TestAnExistingClusterThatCannotRunWorkloadIdentityIsRefusedWithTheFix(t *testing.T) {
+	where := "--location=asia-northeast1-a --project=my-gkewi-cluster-project"
+	for _, c := range []struct {
+		name  string
+		world world
+		words string
+	}{
+		{"missing", world{missingClusters: map[string]bool{"shared": true}},
+			`gkewi:existingCluster: "shared" cannot be read in project my-gkewi-cluster-project, location asia-northeast1-a (`},
+		{"workload identity off", world{editCluster: func(c resource.PropertyMap) { delete(c, "workloadIdentityConfigs") }},
+			`gkewi:existingCluster: "shared" has Workload Identity off; turn it on with ` +
+				"`gcloud container clusters update shared " + where + " --workload-pool=my-gkewi-cluster-project.svc.id.goog`"},
+		{"another pool", world{editCluster: func(c resource.PropertyMap) {
+			c["workloadIdentityConfigs"].ArrayValue()[0].ObjectValue()["workloadPool"] = resource.NewProperty("fleet-host.svc.id.goog")
+		}}, `has the workload pool fleet-host.svc.id.goog, but the KSA's member names my-gkewi-cluster-project.svc.id.goog`},
+		{"no metadata server", world{editCluster: func(c resource.PropertyMap) {
+			pool := c["nodePools"].ArrayValue()[0].ObjectValue()
+			pool["nodeConfigs"].ArrayValue()[0].ObjectValue()["workloadMetadataConfigs"] = resource.NewProperty([]resource.PropertyValue{})
+		}}, "has no node pool with the GKE metadata server, so no pod gets a Google identity; run it with " +
+			"`gcloud container node-pools update default-pool --cluster=shared " + where + " --workload-metadata=GKE_METADATA`"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec, err := runIn(t, c.world, "existing-cluster", stacks.Program, fixtures["existing-cluster"]())
+			if err == nil || !strings.Contains(err.Error(), c.words) {
+				t.Fatalf("error %v lacks %q", err, c.words)
+			}
+			if !strings.Contains(err.Error(), "invalid stack configuration (nothing was created)") {
+				t.Errorf("the error does not say that nothing was created: %v", err)
+			}
+			assertOnlyTheComponent(t, rec)
+		})
+	}
+}
+
+// assertOnlyTheComponent checks that a failed run registered nothing but the
+// component itself, which a rerun takes over.
+func assertOnlyTheComponent(t *testing.T, rec *recorder) {
+	t.Helper()
+	if len(rec.resources) > 1 || len(rec.resources) == 1 && rec.resources[0].Type != componentType {
+		t.Errorf("a failed preflight registered %v", rec.names())
+	}
+}
+
+func TestAnExistingClusterByKubeconfigStillWorks(t *testing.T) {
+	rec := runFixture(t, "existing-kubeconfig")
+	provider := rec.one(t, kubernetesProvider, "gkewi-kubernetes")
+	if !provider.Inputs["kubeconfig"].ContainsSecrets() || get(provider.Inputs, "kubeconfig") != "existing-cluster.kubeconfig" {
+		t.Errorf("the provider's kubeconfig is %v, want the stack's, as a secret", provider.Inputs["kubeconfig"])
+	}
+	if slices.Contains(rec.invokes, "gcp:container/getCluster:getCluster") {
+		t.Error("a cluster named by a kubeconfig was looked up")
+	}
+	assertPath(t, rec.one(t, accountMemberType, "gkewi-workload-identity"),
+		"serviceAccount:my-gkewi-cluster-project.svc.id.goog[reports/reports]", "member")
+}
+
+func TestAccessTokenAuthUsesTheGCPProvidersTokenAndKeepsItOutOfTheOutput(t *testing.T) {
+	for _, fixture := range []map[string]string{devFixture(), fixtures["existing-cluster"]()} {
+		config := withConfig(fixture, map[string]string{"gkewi:kubernetesAuth": "accessToken", "gkewi:deleteUnreachable": "true"})
+		var kubeconfigOutput string
+		rec, err := run(t, func(ctx *pulumi.Context) error {
+			outputs, err := stacks.Deploy(ctx)
+			if err != nil {
+				return err
+			}
+			ctx.Export("kubeconfig", pulumi.ToOutput(outputs["kubeconfig"]).ApplyT(func(v any) any {
+				kubeconfigOutput, _ = v.(string)
+				return v
+			}))
+			return nil
+		}, config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		provider := rec.byType(kubernetesProvider)[0]
+		kubeconfig, _ := get(provider.Inputs, "kubeconfig").(string)
+		if !strings.Contains(kubeconfig, "token: "+fakeAccessToken) || strings.Contains(kubeconfig, "gke-gcloud-auth-plugin") {
+			t.Errorf("the provider does not authenticate with the GCP provider's token:\n%s", kubeconfig)
+		}
+		if !provider.Inputs["kubeconfig"].ContainsSecrets() {
+			t.Error("the kubeconfig that holds a token is not secret")
+		}
+		assertPath(t, provider, true, "deleteUnreachable")
+		if strings.Contains(kubeconfigOutput, fakeAccessToken) || !strings.Contains(kubeconfigOutput, "gke-gcloud-auth-plugin") {
+			t.Errorf("the kubeconfig output is not the plugin's:\n%s", kubeconfigOutput)
+		}
+	}
 }
 
 func TestExistingIdentityIsBoundAndAnnotatedNotCreated(t *testing.T) {
@@ -194,12 +301,24 @@ func TestGoCallersCanPassTheirOwnKubernetesProvider(t *testing.T) {
 		"serviceAccount:their-cluster-project.svc.id.goog[jobs/runner]", "member")
 }
 
-func TestAGoogleManagedGSAIsBoundWithoutGuessingItsProject(t *testing.T) {
+func TestAnExistingGSAIsBoundByTheNameItsLookupReturns(t *testing.T) {
 	const email = "123456789012-compute@developer.gserviceaccount.com"
 	rec, err := runStack(t, "existing-identity", stacks.Program, withConfig(fixtures["existing-identity"](),
-		map[string]string{"gkewi:serviceAccountEmail": email}))
+		map[string]string{"gkewi:serviceAccountEmail": email, "gkewi:allowGoogleManagedServiceAccount": "true"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertPath(t, rec.one(t, accountMemberType, "gkewi-workload-identity"), "projects/-/serviceAccounts/"+email, "serviceAccountId")
+	assertPath(t, rec.one(t, accountMemberType, "gkewi-workload-identity"),
+		"projects/project-of-developer/serviceAccounts/"+email, "serviceAccountId")
+}
+
+func TestAnExistingGSAThatCannotBeFoundIsRefusedBeforeAnythingChanges(t *testing.T) {
+	const email = "reports-runer@my-gkewi-jobs-project.iam.gserviceaccount.com"
+	rec, err := runIn(t, world{missingAccounts: map[string]bool{email: true}}, "existing-identity", stacks.Program,
+		withConfig(fixtures["existing-identity"](), map[string]string{"gkewi:serviceAccountEmail": email}))
+	want := `gkewi:serviceAccountEmail: "` + email + `" cannot be read (`
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "roles/iam.serviceAccountViewer") {
+		t.Fatalf("error %v lacks %q", err, want)
+	}
+	assertOnlyTheComponent(t, rec)
 }

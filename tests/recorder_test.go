@@ -46,12 +46,24 @@ type registration struct {
 	DependsOn []string
 }
 
-// recorder is a pulumi.MockResourceMonitor that records every registration.
+// recorder is a pulumi.MockResourceMonitor that records every registration
+// and answers invokes from its world.
 type recorder struct {
 	stack             string
+	world             world
 	mu                sync.Mutex
 	resources         []registration
+	invokes           []string
 	outputsRegistered int
+}
+
+// world is what exists outside the program, as the invokes find it: every
+// service account and a healthy cluster of every name, unless it says
+// otherwise.
+type world struct {
+	missingAccounts, missingClusters map[string]bool
+	// editCluster changes the cluster that a lookup finds.
+	editCluster func(cluster resource.PropertyMap)
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -80,15 +92,83 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 // Call answers the invokes the program makes, as GCP would, and fails every
 // other.
 func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	r.mu.Lock()
+	r.invokes = append(r.invokes, args.Token)
+	r.mu.Unlock()
+	arg := func(key string) string {
+		if v, ok := args.Args[resource.PropertyKey(key)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
 	switch args.Token {
 	case "gcp:organizations/getProject:getProject":
-		project := args.Args["projectId"].StringValue()
+		project := arg("projectId")
 		return resource.PropertyMap{
 			"projectId": resource.NewProperty(project),
 			"number":    resource.NewProperty(fakeProjectNumber(project)),
 		}, nil
+	case "gcp:organizations/getClientConfig:getClientConfig":
+		return resource.PropertyMap{"accessToken": resource.NewProperty(fakeAccessToken)}, nil
+	case "gcp:serviceaccount/getAccount:getAccount":
+		return r.world.account(arg("accountId"))
+	case "gcp:container/getCluster:getCluster":
+		return r.world.cluster(arg("name"), arg("location"), arg("project"))
 	}
 	return nil, fmt.Errorf("unexpected invoke %s", args.Token)
+}
+
+// fakeAccessToken is the GCP provider's access token under the mocks.
+const fakeAccessToken = "ya29.mock-provider-token"
+
+// account is what getAccount finds for an email, as IAM answers it.
+func (w world) account(email string) (resource.PropertyMap, error) {
+	if w.missingAccounts[email] {
+		return nil, fmt.Errorf("Error 404: Not found; Gaia id not found for email %s, notFound", email)
+	}
+	_, domain, _ := strings.Cut(email, "@")
+	project, ok := strings.CutSuffix(domain, ".iam.gserviceaccount.com")
+	if !ok {
+		project = "project-of-" + strings.TrimSuffix(domain, ".gserviceaccount.com")
+	}
+	return resource.PropertyMap{
+		"email": resource.NewProperty(email),
+		"name":  resource.NewProperty(fmt.Sprintf("projects/%s/serviceAccounts/%s", project, email)),
+	}, nil
+}
+
+// fakeLiveEndpoint is the endpoint of every cluster a lookup finds.
+const fakeLiveEndpoint = "203.0.113.20"
+
+// cluster is what getCluster finds: a cluster with Workload Identity on and
+// one node pool with the GKE metadata server, unless the world says otherwise.
+func (w world) cluster(name, location, project string) (resource.PropertyMap, error) {
+	if w.missingClusters[name] {
+		return nil, fmt.Errorf("Error 404: Not found: projects/%s/locations/%s/clusters/%s", project, location, name)
+	}
+	list := func(m resource.PropertyMap) resource.PropertyValue {
+		return resource.NewProperty([]resource.PropertyValue{resource.NewProperty(m)})
+	}
+	cluster := resource.PropertyMap{
+		"name":                    resource.NewProperty(name),
+		"location":                resource.NewProperty(location),
+		"project":                 resource.NewProperty(project),
+		"endpoint":                resource.NewProperty(fakeLiveEndpoint),
+		"network":                 resource.NewProperty("default"),
+		"subnetwork":              resource.NewProperty("default"),
+		"masterAuths":             list(resource.PropertyMap{"clusterCaCertificate": resource.NewProperty(fakeCA)}),
+		"workloadIdentityConfigs": list(resource.PropertyMap{"workloadPool": resource.NewProperty(project + ".svc.id.goog")}),
+		"nodePools": list(resource.PropertyMap{
+			"name": resource.NewProperty("default-pool"),
+			"nodeConfigs": list(resource.PropertyMap{
+				"workloadMetadataConfigs": list(resource.PropertyMap{"mode": resource.NewProperty("GKE_METADATA")}),
+			}),
+		}),
+	}
+	if w.editCluster != nil {
+		w.editCluster(cluster)
+	}
+	return cluster, nil
 }
 
 // fakeProjectNumber is the number the mocks give a project: twelve digits,
@@ -182,12 +262,18 @@ func run(t *testing.T, program pulumi.RunFunc, config map[string]string) (*recor
 
 func runStack(t *testing.T, stack string, program pulumi.RunFunc, config map[string]string) (*recorder, error) {
 	t.Helper()
+	return runIn(t, world{}, stack, program, config)
+}
+
+// runIn runs program in a world of its own.
+func runIn(t *testing.T, w world, stack string, program pulumi.RunFunc, config map[string]string) (*recorder, error) {
+	t.Helper()
 	data, err := json.Marshal(config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv(pulumi.EnvConfig, string(data))
-	rec := &recorder{stack: stack}
+	rec := &recorder{stack: stack, world: w}
 	return rec, pulumi.RunErr(program, pulumi.WithMocks(testProject, stack, rec))
 }
 

@@ -31,7 +31,38 @@ var badInputs = []badInput{
 	{map[string]string{"gkewi:serviceAccountId": "abcdef-"}, "gkewi:serviceAccountId", "not ending with '-'"},
 	{map[string]string{"gkewi:serviceAccountId": "a" + strings.Repeat("b", 30)}, "gkewi:serviceAccountId", "is not a valid account id"},
 	{map[string]string{"gkewi:roles": `["resourcemanager.projects.get"]`}, "gkewi:roles[0]",
-		`"resourcemanager.projects.get" is a permission, not a role; grant a role that contains it, e.g. "roles/browser"`},
+		`"resourcemanager.projects.get" is a permission, not a role; grant the smallest role that holds it, "roles/browser"`},
+	{map[string]string{"gkewi:roles": `["roles/resourcemanager.projects.get"]`}, "gkewi:roles[0]",
+		`"roles/resourcemanager.projects.get" is a permission, not a role; grant the smallest role that holds it, "roles/browser"`},
+	{map[string]string{"gkewi:roles": `["storage.objects.get"]`}, "gkewi:roles[0]", `grant the smallest role that holds it, "roles/storage.objectViewer"`},
+	{map[string]string{"gkewi:roles": `["compute.instances.list"]`}, "gkewi:roles[0]",
+		"is a permission, not a role; grant a role that holds it; https://cloud.google.com/iam/docs/permissions-reference lists the roles of each permission"},
+	{map[string]string{"gkewi:roles": `["roles/iam.serviceAccountTokenCreator"]`}, "gkewi:roles[0]",
+		"lets the job act as other identities or change IAM: it can mint access tokens for any service account of the project; " +
+			"grant a narrower role, or set gkewi:allowEscalationRoles to true"},
+	{map[string]string{"gkewi:roles": `["roles/iam.workloadIdentityUser"]`}, "gkewi:roles[0]", "can act as any service account of the project through Workload Identity"},
+	{map[string]string{"gkewi:roles": `["roles/iam.serviceAccountOpenIdTokenCreator"]`}, "gkewi:roles[0]", "can mint identity tokens"},
+	{map[string]string{"gkewi:roles": `["roles/iam.serviceAccountUser"]`}, "gkewi:roles[0]", "can run resources as any service account"},
+	{map[string]string{"gkewi:roles": `["roles/iam.serviceAccountKeyAdmin"]`}, "gkewi:roles[0]", "can create key files"},
+	{map[string]string{"gkewi:roles": `["roles/iam.serviceAccountAdmin"]`}, "gkewi:roles[0]", "can change who may act as any service account"},
+	{map[string]string{"gkewi:roles": `["roles/iam.securityAdmin"]`}, "gkewi:roles[0]", "can change the IAM policies of the project"},
+	{map[string]string{"gkewi:roles": `["roles/container.admin"]`}, "gkewi:roles[0]", "has full control of the project's GKE clusters"},
+	{map[string]string{"gkewi:additionalProjectRoles": `{"logs-project": ["roles/resourcemanager.projectIamAdmin"]}`},
+		"gkewi:additionalProjectRoles.logs-project[0]", "can change the project's IAM policy, and so grant itself any role"},
+	{map[string]string{"gkewi:allowEscalationRoles": "sure"}, "gkewi:allowEscalationRoles", "is not a boolean"},
+	{map[string]string{"gcp:project": "123456789012"}, "gcp:project",
+		"is a project number; allowed: the project id, which `gcloud projects describe 123456789012 --format='value(projectId)'` prints"},
+	{map[string]string{"gkewi:authorizedNetworks": `["198.51.100.7"]`}, "gkewi:authorizedNetworks[0]",
+		`"198.51.100.7" is an address, not a range; allowed: 198.51.100.7/32 for that address alone`},
+	{map[string]string{"gkewi:serviceAccountEmail": "123456789012-compute@developer.gserviceaccount.com"}, "gkewi:serviceAccountEmail",
+		"is the Compute Engine default service account, which every VM of the project may run as and which often holds Editor; " +
+			"allowed: a service account of the job's own, or set gkewi:allowGoogleManagedServiceAccount to true"},
+	{map[string]string{"gkewi:serviceAccountEmail": "my-gkewi-dev-project@appspot.gserviceaccount.com"}, "gkewi:serviceAccountEmail",
+		"is the App Engine default service account"},
+	{map[string]string{"gkewi:serviceAccountEmail": "service-123456789012@gcp-sa-pubsub.iam.gserviceaccount.com"}, "gkewi:serviceAccountEmail",
+		"is a Google-managed service account (a service agent)"},
+	{map[string]string{"gkewi:serviceAccountEmail": "123456789012@cloudservices.gserviceaccount.com"}, "gkewi:serviceAccountEmail",
+		"is a Google-managed service account"},
 	{map[string]string{"gkewi:roles": `["browser"]`}, "gkewi:roles[0]", "is not a role; allowed: roles/NAME"},
 	{map[string]string{"gkewi:roles": `["roles/owner"]`}, "gkewi:roles[0]", "is a basic role that can change almost anything in the project; grant a narrower role, or set gkewi:allowBasicRoles to true"},
 	{map[string]string{"gkewi:roles": `["roles/browser", "roles/editor"]`}, "gkewi:roles[1]", "set gkewi:allowBasicRoles to true"},
@@ -102,7 +133,29 @@ var badInputs = []badInput{
 	{map[string]string{"gkewi:additionalProjectRoles": `{"logs-project": ["logging.logEntries.list"]}`}, "gkewi:additionalProjectRoles.logs-project[0]",
 		"is a permission, not a role"},
 	{map[string]string{"gkewi:additionalProjectRoles": `["roles/viewer"]`}, "gkewi:additionalProjectRoles", "is not a map of project ids to lists of roles"},
-	{map[string]string{"gkewi:kubeconfig": "cluster.kubeconfig"}, "gkewi:network", "has no effect with an existing cluster (gkewi:kubeconfig); remove it"},
+	{map[string]string{"gkewi:kubeconfig": "cluster.kubeconfig"}, "gkewi:network", "has no effect with an existing cluster; remove it"},
+	{map[string]string{"gkewi:existingCluster": `{"name": "shared", "location": "asia-northeast1-a"}`}, "gkewi:masterCidr",
+		"has no effect with an existing cluster; remove it"},
+	{map[string]string{"gkewi:existingCluster": `"shared"`}, "gkewi:existingCluster",
+		"is not a cluster; allowed: {name: NAME, location: ZONE_OR_REGION, project: PROJECT}, the project optional"},
+	{map[string]string{"gkewi:existingCluster": `{"name": "shared", "zone": "asia-northeast1-a"}`}, "gkewi:existingCluster", "is not a cluster"},
+	{withConfig(fixtures["existing-cluster"](), map[string]string{"gkewi:existingCluster": `{"name": "Shared", "location": "asia-northeast1-a"}`}),
+		"gkewi:existingCluster.name", "is not a valid name"},
+	{withConfig(fixtures["existing-cluster"](), map[string]string{"gkewi:existingCluster": `{"name": "shared"}`}),
+		"gkewi:existingCluster.location", `"" is required`},
+	{withConfig(fixtures["existing-cluster"](), map[string]string{"gkewi:existingCluster": `{"name": "shared", "location": "tokyo"}`}),
+		"gkewi:existingCluster.location", "is not a zone or a region"},
+	{withConfig(fixtures["existing-cluster"](), map[string]string{"gkewi:existingCluster": `{"name": "s1", "location": "us-east1", "project": "42"}`}),
+		"gkewi:existingCluster.project", "is a project number"},
+	{withConfig(fixtures["existing-cluster"](), map[string]string{"gkewi:clusterProject": "other-project"}),
+		"gkewi:clusterProject", "has no effect with gkewi:existingCluster, which names the cluster; remove it"},
+	{withConfig(fixtures["existing-cluster"](), map[string]string{"gkewi:kubeconfig": "c.kubeconfig"}),
+		"gkewi:existingCluster", "is set together with gkewi:kubeconfig or a Kubernetes provider; allowed: one of them"},
+	{map[string]string{"gkewi:kubernetesAuth": "password"}, "gkewi:kubernetesAuth",
+		"is not a way to authenticate to GKE; allowed: authPlugin, accessToken"},
+	{withConfig(fixtures["existing-kubeconfig"](), map[string]string{"gkewi:kubernetesAuth": "accessToken"}),
+		"gkewi:kubernetesAuth", "has no effect with gkewi:kubeconfig or a Kubernetes provider, which carry their own credentials"},
+	{map[string]string{"gkewi:deleteUnreachable": "perhaps"}, "gkewi:deleteUnreachable", "is not a boolean"},
 	{map[string]string{"gkewi:kubeconfig": "cluster.kubeconfig"}, "gkewi:deletionProtection", "has no effect with an existing cluster"},
 	{map[string]string{"gkewi:clusterProject": "other-project"}, "gkewi:clusterProject", "is only for an existing cluster; set gkewi:kubeconfig, or remove it"},
 	{map[string]string{"gkewi:createKubernetesServiceAccount": "false"}, "gkewi:createKubernetesServiceAccount",
@@ -165,7 +218,10 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 		{"gkewi:createNamespace": "false", "gkewi:namespace": "default"},
 		{"gkewi:serviceAccountEmail": "a-runner@other-project.iam.gserviceaccount.com", "gkewi:serviceAccountProject": "other-project"},
 		{"gkewi:identityMode": "direct"},
-		{"gkewi:serviceAccountEmail": "123456789012-compute@developer.gserviceaccount.com"},
+		{"gkewi:serviceAccountEmail": "123456789012-compute@developer.gserviceaccount.com", "gkewi:allowGoogleManagedServiceAccount": "true"},
+		{"gkewi:roles": `["roles/iam.serviceAccountTokenCreator"]`, "gkewi:allowEscalationRoles": "true"},
+		{"gkewi:roles": `["projects/p/roles/reports.reader.v2"]`},
+		{"gkewi:authorizedNetworks": `["198.51.100.7/32"]`},
 		{"gkewi:image": "europe-docker.pkg.dev/p/repo/job:1"},
 		{"gkewi:image": "eu.gcr.io/p/job:1"},
 	} {
@@ -194,6 +250,23 @@ func TestEveryProblemIsReportedAtOnce(t *testing.T) {
 	lines := strings.Split(err.Error(), "\n")[1:]
 	if len(lines) != 10 {
 		t.Errorf("%d problems reported, want 10 (podsCidr overlaps two ranges; an empty image means the default):\n%v", len(lines), err)
+	}
+}
+
+func TestAMistakeInOneKeyIsReportedOnce(t *testing.T) {
+	for key, value := range map[string]string{
+		"gcp:project":              unset,
+		"gkewi:authorizedNetworks": "198.51.100.7/32",
+		"gkewi:roles":              "roles/browser",
+		"gkewi:command":            "gcloud projects list",
+	} {
+		_, err := stacks.Parse(withConfig(devFixture(), map[string]string{key: value}), "gkewi")
+		if err == nil {
+			t.Fatalf("%s: %q accepted", key, value)
+		}
+		if lines := strings.Split(err.Error(), "\n")[1:]; len(lines) != 1 || !strings.HasPrefix(lines[0], key+": ") {
+			t.Errorf("%s: %q gave %d lines, want one about %s:\n%v", key, value, len(lines), key, err)
+		}
 	}
 }
 

@@ -137,7 +137,9 @@ type WorkloadIdentityCronJobArgs struct {
 	// Optional; default: true.
 	DeletionProtection *bool `pulumi:"deletionProtection,optional"`
 
-	// NodePoolName is the name of the cluster's node pool. Optional; default: "primary".
+	// NodePoolName starts the name of the cluster's node pool, which ends in
+	// a random suffix so that a new pool can replace it before it goes.
+	// Optional; default: "primary".
 	NodePoolName string `pulumi:"nodePoolName,optional"`
 	// MachineType of the nodes. Optional; default: n1-standard-1.
 	MachineType string `pulumi:"machineType,optional"`
@@ -170,7 +172,9 @@ type WorkloadIdentityCronJobArgs struct {
 	// control plane's, which is UTC on GKE.
 	TimeZone string `pulumi:"timeZone,optional"`
 	// Image is the job's container image. Optional; default: Google's
-	// google-cloud-cli image, which private nodes pull through Private Google Access.
+	// google-cloud-cli image, which private nodes pull through Private Google
+	// Access. The nodes may pull from the image's project: a new cluster's
+	// node account gets roles/artifactregistry.reader there.
 	Image string `pulumi:"image,optional"`
 	// Command is the job's command. Optional; default (when nil): gcloud
 	// projects describe, of the project the roles are granted on.
@@ -317,6 +321,7 @@ func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
 		DiskType:           args.DiskType,
 		Preemptible:        *args.Preemptible,
 		Spot:               args.Spot,
+		RegistryProject:    registryProject(args.Image),
 	}
 }
 
@@ -366,6 +371,7 @@ func (args WorkloadIdentityCronJobArgs) workloadArgs(id *identity, cl *cluster) 
 		Command:                  args.Command,
 		Verify:                   *args.Verify,
 		IdentityReady:            id.Grants,
+		ImagePullable:            cl.ImagePullable,
 		NodesReady:               cl.NodesReady,
 	}
 }

@@ -36,6 +36,9 @@ type clusterArgs struct {
 	NodePoolName, MachineType, DiskType string
 	NodeCount, DiskSizeGB               int
 	Preemptible, Spot                   bool
+	// RegistryProject holds the job's image, which the nodes must pull; ""
+	// when the image needs no grant.
+	RegistryProject string
 }
 
 type cluster struct {
@@ -44,8 +47,9 @@ type cluster struct {
 	// Kubeconfig is secret: it names the cluster's CA and endpoint.
 	Kubeconfig         pulumi.StringOutput
 	KubernetesProvider *kubernetes.Provider
-	// NodesReady must exist before a pod can be scheduled.
-	NodesReady []pulumi.Resource
+	// NodesReady must exist before a pod can be scheduled, and ImagePullable
+	// before the nodes can pull the job's image.
+	NodesReady, ImagePullable []pulumi.Resource
 }
 
 // workloadPool is the Workload Identity pool of a project's clusters.
@@ -161,7 +165,11 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parent pulum
 	if err != nil {
 		return nil, fmt.Errorf("creating cluster: %w", err)
 	}
-	pool, err := newNodePool(ctx, name, args, gke.Name, nodeSA.Email, opts...)
+	pool, err := newNodePool(ctx, name, args, gke.Name, nodeSA.Email, parent, opts...)
+	if err != nil {
+		return nil, err
+	}
+	pullable, err := grantImagePull(ctx, name, args.RegistryProject, nodeSA.Email, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +189,7 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parent pulum
 		Kubeconfig:         kubeconfig,
 		KubernetesProvider: provider,
 		NodesReady:         []pulumi.Resource{pool},
+		ImagePullable:      pullable,
 		Network:            args.Network.NetworkName,
 		Subnetwork:         args.Network.SubnetworkName,
 	}, nil
@@ -191,7 +200,7 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parent pulum
 func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, local pulumi.ResourceOption,
 	opts ...pulumi.ResourceOption,
 ) (*serviceaccount.Account, pulumi.Resource, error) {
-	suffix, err := randomSuffix(ctx, name+"-node-sa-suffix", local)
+	suffix, err := randomSuffix(ctx, name+"-node-sa-suffix", nil, local)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -214,33 +223,52 @@ func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, l
 	return nodeSA, grant, nil
 }
 
+// newNodePool creates the job's node pool. Its name ends in a random suffix
+// that changes with every setting that forces a new pool, so that a change
+// creates the new pool before it deletes the old one and the job always has
+// a node, as terraform-google-kubernetes-engine's update-variant modules do
+// with random_id keepers and create_before_destroy.
 func newNodePool(ctx *pulumi.Context, name string, args clusterArgs, clusterName, nodeSA pulumi.StringOutput,
-	opts ...pulumi.ResourceOption,
+	parent pulumi.ResourceOrInvokeOption, opts ...pulumi.ResourceOption,
 ) (*container.NodePool, error) {
-	pool, err := container.NewNodePool(ctx, name+"-node-pool", &container.NodePoolArgs{
-		Project:   pulumi.String(args.Project),
-		Location:  pulumi.String(args.Zone),
-		Cluster:   clusterName,
-		Name:      pulumi.String(args.NodePoolName),
-		NodeCount: pulumi.Int(args.NodeCount),
-		NodeConfig: &container.NodePoolNodeConfigArgs{
-			MachineType:    pulumi.String(args.MachineType),
-			DiskSizeGb:     pulumi.Int(args.DiskSizeGB),
-			DiskType:       pulumi.String(args.DiskType),
-			ImageType:      pulumi.String(imageType),
-			Preemptible:    pulumi.Bool(args.Preemptible),
-			Spot:           pulumi.Bool(args.Spot),
-			ServiceAccount: nodeSA,
-			OauthScopes:    pulumi.StringArray{pulumi.String(cloudPlatformScope)},
-			Metadata:       pulumi.StringMap{"disable-legacy-endpoints": pulumi.String("true")},
-			WorkloadMetadataConfig: &container.NodePoolNodeConfigWorkloadMetadataConfigArgs{
-				Mode: pulumi.String(gkeMetadata),
-			},
-			ShieldedInstanceConfig: &container.NodePoolNodeConfigShieldedInstanceConfigArgs{
-				EnableSecureBoot:          pulumi.Bool(true),
-				EnableIntegrityMonitoring: pulumi.Bool(true),
-			},
+	config := &container.NodePoolNodeConfigArgs{
+		MachineType:    pulumi.String(args.MachineType),
+		DiskSizeGb:     pulumi.Int(args.DiskSizeGB),
+		DiskType:       pulumi.String(args.DiskType),
+		ImageType:      pulumi.String(imageType),
+		Preemptible:    pulumi.Bool(args.Preemptible),
+		Spot:           pulumi.Bool(args.Spot),
+		ServiceAccount: nodeSA,
+		OauthScopes:    pulumi.StringArray{pulumi.String(cloudPlatformScope)},
+		Metadata:       pulumi.StringMap{"disable-legacy-endpoints": pulumi.String("true")},
+		WorkloadMetadataConfig: &container.NodePoolNodeConfigWorkloadMetadataConfigArgs{
+			Mode: pulumi.String(gkeMetadata),
 		},
+		ShieldedInstanceConfig: &container.NodePoolNodeConfigShieldedInstanceConfigArgs{
+			EnableSecureBoot:          pulumi.Bool(true),
+			EnableIntegrityMonitoring: pulumi.Bool(true),
+		},
+	}
+	suffix, err := randomSuffix(ctx, name+"-node-pool-suffix", pulumi.StringMap{
+		"name":           pulumi.String(args.NodePoolName),
+		"machineType":    pulumi.String(args.MachineType),
+		"diskSizeGb":     pulumi.String(fmt.Sprint(args.DiskSizeGB)),
+		"diskType":       pulumi.String(args.DiskType),
+		"imageType":      pulumi.String(imageType),
+		"preemptible":    pulumi.String(fmt.Sprint(args.Preemptible)),
+		"spot":           pulumi.String(fmt.Sprint(args.Spot)),
+		"serviceAccount": nodeSA,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := container.NewNodePool(ctx, name+"-node-pool", &container.NodePoolArgs{
+		Project:    pulumi.String(args.Project),
+		Location:   pulumi.String(args.Zone),
+		Cluster:    clusterName,
+		Name:       pulumi.Sprintf("%s-%s", args.NodePoolName, suffix),
+		NodeCount:  pulumi.Int(args.NodeCount),
+		NodeConfig: config,
 		Management: &container.NodePoolManagementArgs{
 			AutoRepair:  pulumi.Bool(true),
 			AutoUpgrade: pulumi.Bool(true),
@@ -250,6 +278,25 @@ func newNodePool(ctx *pulumi.Context, name string, args clusterArgs, clusterName
 		return nil, fmt.Errorf("creating node pool: %w", err)
 	}
 	return pool, nil
+}
+
+// grantImagePull lets the nodes pull from the registries of project, and of
+// no other: gkewi's own pods use a public image.
+func grantImagePull(ctx *pulumi.Context, name, project string, nodeSA pulumi.StringOutput,
+	opts ...pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
+	if project == "" {
+		return nil, nil
+	}
+	grant, err := projects.NewIAMMember(ctx, name+"-node-sa-registry-reader", &projects.IAMMemberArgs{
+		Project: pulumi.String(project),
+		Role:    pulumi.String(ArtifactRegistryReaderRole),
+		Member:  pulumi.Sprintf("serviceAccount:%s", nodeSA),
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("letting the nodes pull from %s: %w", project, err)
+	}
+	return []pulumi.Resource{grant}, nil
 }
 
 // defaultPoolNodeConfig hardens the default pool that GKE creates and removes

@@ -152,7 +152,7 @@ func gsaAccountID(ctx *pulumi.Context, name string, args identityArgs, opts ...p
 	if args.ServiceAccountID != "" {
 		return pulumi.String(args.ServiceAccountID), nil
 	}
-	suffix, err := randomSuffix(ctx, name+"-gsa-suffix", opts...)
+	suffix, err := randomSuffix(ctx, name+"-gsa-suffix", nil, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -217,9 +217,14 @@ func derivedAccountID(name, middle string, suffix pulumi.StringOutput) pulumi.St
 // randomSuffixLength is the length of a randomSuffix's hex.
 const randomSuffixLength = 4
 
-// randomSuffix is four random hex digits, fixed for the life of the stack.
-func randomSuffix(ctx *pulumi.Context, name string, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
-	suffix, err := random.NewRandomId(ctx, name, &random.RandomIdArgs{ByteLength: pulumi.Int(randomSuffixLength / 2)}, opts...)
+// randomSuffix is four random hex digits, fixed for the life of the stack
+// or until one of keepers changes.
+func randomSuffix(ctx *pulumi.Context, name string, keepers pulumi.StringMap, opts ...pulumi.ResourceOption,
+) (pulumi.StringOutput, error) {
+	suffix, err := random.NewRandomId(ctx, name, &random.RandomIdArgs{
+		ByteLength: pulumi.Int(randomSuffixLength / 2),
+		Keepers:    keepers,
+	}, opts...)
 	if err != nil {
 		return pulumi.StringOutput{}, fmt.Errorf("creating random suffix %s: %w", name, err)
 	}

@@ -67,9 +67,9 @@ func (e *ValidationError) Error() string {
 // Limits that GCP and Kubernetes put on names and sizes.
 const (
 	maxClusterNameLength  = 40
-	maxNodePoolNameLength = 40
-	maxNetworkNameLength  = 63 // and of most other Compute Engine names
-	maxCronJobNameLength  = 52 // the CronJob controller appends 11 characters to name its Jobs
+	maxNodePoolNameLength = 40 - 1 - randomSuffixLength // GKE's 40, less the random suffix
+	maxNetworkNameLength  = 63                          // and of most other Compute Engine names
+	maxCronJobNameLength  = 52                          // the CronJob controller appends 11 characters to name its Jobs
 	minDiskSizeGB         = 10
 	masterPrefixLength    = 28
 )

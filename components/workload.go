@@ -41,8 +41,9 @@ type workloadArgs struct {
 	Command                             []string
 	Verify                              bool
 	// IdentityReady must exist before the first job runs, or the job meets
-	// a missing binding or role and gets HTTP 403.
-	IdentityReady []pulumi.Resource
+	// a missing binding or role and gets HTTP 403; ImagePullable, or its
+	// image cannot be pulled.
+	IdentityReady, ImagePullable []pulumi.Resource
 	// NodesReady must exist before the verification Job, which needs a node.
 	NodesReady []pulumi.Resource
 }
@@ -85,7 +86,7 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, opts ...pu
 					podSpec(ksaName, jobContainer(JobContainerName, args.Image, args.Command, nil))),
 			},
 		},
-	}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn(args.IdentityReady)})...)
+	}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn(slices.Concat(args.IdentityReady, args.ImagePullable))})...)
 	if err != nil {
 		return nil, fmt.Errorf("creating CronJob: %w", err)
 	}

@@ -62,7 +62,7 @@ func TestDevStackRegistersEveryPartOfTheRecipe(t *testing.T) {
 	want := map[string]int{
 		componentType:      1,
 		serviceType:        5,
-		randomIDType:       2, // the suffixes of the two account ids
+		randomIDType:       3, // the suffixes of the two account ids and of the node pool
 		accountType:        2, // the job's GSA and the nodes' own account
 		projectMemberType:  2, // roles/browser for the GSA, the node role for the nodes
 		accountMemberType:  1,
@@ -81,8 +81,8 @@ func TestDevStackRegistersEveryPartOfTheRecipe(t *testing.T) {
 			t.Errorf("%s registered %d times, want %d", typ, counts[typ], n)
 		}
 	}
-	if len(rec.resources) != 22 {
-		t.Errorf("the dev stack registers %d resources, want 22: %v", len(rec.resources), rec.names())
+	if len(rec.resources) != 23 {
+		t.Errorf("the dev stack registers %d resources, want 23: %v", len(rec.resources), rec.names())
 	}
 	if rec.outputsRegistered != 2 {
 		t.Errorf("RegisterResourceOutputs called %d times, want twice: the component's and the stack's", rec.outputsRegistered)
@@ -236,6 +236,73 @@ func TestNodePoolIsHardenedAndRunsAsItsOwnAccount(t *testing.T) {
 	if !slices.Contains(rec.one(t, clusterType, "gkewi-cluster").DependsOn, "gkewi-node-sa-role") {
 		t.Error("the cluster does not wait for the node account's role; its first nodes could not write logs")
 	}
+}
+
+func TestANodePoolChangeCreatesTheNewPoolBeforeDeletingTheOld(t *testing.T) {
+	rec := runDev(t)
+	pool := rec.one(t, nodePoolType, "gkewi-node-pool")
+	suffix := rec.one(t, randomIDType, "gkewi-node-pool-suffix")
+	assertPath(t, pool, "primary-"+get(suffix.Outputs, "hex").(string), "name")
+	if pool.DeleteBeforeReplace {
+		t.Error("the node pool is deleted before its replacement exists")
+	}
+	keepers, _ := get(suffix.Inputs, "keepers").(map[string]any)
+	config, _ := get(pool.Inputs, "nodeConfig").(map[string]any)
+	for key, value := range config {
+		switch value.(type) {
+		case map[string]any, []any:
+			continue // constants of gkewi's, not settings
+		}
+		if keepers[key] != fmt.Sprint(value) {
+			t.Errorf("nodeConfig.%s = %v is not a keeper of the pool's suffix (%v), so changing it would replace the pool under the same name",
+				key, value, keepers[key])
+		}
+	}
+	if keepers["name"] != "primary" {
+		t.Errorf("the pool's configured name is not a keeper: %v", keepers)
+	}
+}
+
+func TestTheNodesMayPullThePrivateImageAndNothingElse(t *testing.T) {
+	for image, project := range map[string]string{
+		"asia-northeast1-docker.pkg.dev/acme-images/jobs/report:1.0":    "acme-images",
+		"gcr.io/acme-legacy/report@sha256:" + strings.Repeat("a", 64):   "acme-legacy",
+		"eu.gcr.io/example.com/acme/report:2":                           "example.com:acme",
+		components.DefaultImage:                                         "",
+		"us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0": "",
+	} {
+		rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{"gkewi:image": image}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		grants := registryGrants(rec)
+		if project == "" {
+			if len(grants) > 0 {
+				t.Errorf("%s: the public image got a registry grant: %v", image, grants)
+			}
+			continue
+		}
+		if len(grants) != 1 || get(grants[0].Inputs, "project") != project {
+			t.Errorf("%s: registry grants %v, want one on %s", image, grants, project)
+			continue
+		}
+		nodeEmail := get(rec.one(t, accountType, "gkewi-node-sa").Outputs, "email")
+		assertPath(t, grants[0], fmt.Sprint("serviceAccount:", nodeEmail), "member")
+		if !slices.Contains(rec.one(t, cronJobType, "gkewi-cronjob").DependsOn, grants[0].Name) {
+			t.Errorf("%s: the CronJob does not wait until its image can be pulled", image)
+		}
+	}
+}
+
+// registryGrants are the grants of roles/artifactregistry.reader.
+func registryGrants(rec *recorder) []registration {
+	var grants []registration
+	for _, grant := range rec.byType(projectMemberType) {
+		if get(grant.Inputs, "role") == components.ArtifactRegistryReaderRole {
+			grants = append(grants, grant)
+		}
+	}
+	return grants
 }
 
 func TestWorkloadIdentityBindingIsOnTheGSAAfterThePoolExists(t *testing.T) {

@@ -35,10 +35,11 @@ type registration struct {
 	URN, Type, Name string
 	// Parent and Provider are the names of the parent resource and of the
 	// explicit provider, or empty.
-	Parent, Provider string
-	Protect          bool
-	IgnoreChanges    []string
-	Inputs           resource.PropertyMap
+	Parent, Provider    string
+	Protect             bool
+	DeleteBeforeReplace bool
+	IgnoreChanges       []string
+	Inputs              resource.PropertyMap
 	// Outputs are the inputs plus what the mock provider computed.
 	Outputs resource.PropertyMap
 	// DependsOn names every resource this one waits for, explicit or through
@@ -70,15 +71,16 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	rpc := args.RegisterRPC
 	id, outputs := computed(args.TypeToken, args.Name, args.Inputs)
 	reg := registration{
-		URN:           mockURN(r.stack, rpc.GetParent(), args.TypeToken, args.Name),
-		Type:          args.TypeToken,
-		Name:          args.Name,
-		Parent:        urnName(rpc.GetParent()),
-		Provider:      providerName(args.Provider),
-		Protect:       rpc.GetProtect(),
-		IgnoreChanges: rpc.GetIgnoreChanges(),
-		Inputs:        args.Inputs,
-		Outputs:       outputs,
+		URN:                 mockURN(r.stack, rpc.GetParent(), args.TypeToken, args.Name),
+		Type:                args.TypeToken,
+		Name:                args.Name,
+		Parent:              urnName(rpc.GetParent()),
+		Provider:            providerName(args.Provider),
+		Protect:             rpc.GetProtect(),
+		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
+		IgnoreChanges:       rpc.GetIgnoreChanges(),
+		Inputs:              args.Inputs,
+		Outputs:             outputs,
 	}
 	for _, dep := range rpc.GetDependencies() {
 		reg.DependsOn = append(reg.DependsOn, urnName(dep))

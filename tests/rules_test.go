@@ -15,6 +15,7 @@ import (
 	"k8s.io/pod-security-admission/policy"
 
 	"github.com/gkewi/gkewi/components"
+	"github.com/gkewi/gkewi/stacks"
 )
 
 // securityRule is one hardening promise, checked over everything a program
@@ -121,6 +122,43 @@ var securityRules = []securityRule{
 		}
 		return violations
 	}},
+	{"no-escalation-roles", func(rec *recorder) []string {
+		return eachInput(rec, projectMemberType, func(reg registration) string {
+			if role, _ := get(reg.Inputs, "role").(string); slices.Contains(escalationRoles, role) {
+				return fmt.Sprintf("grants %s, which lets its holder act as other identities or change IAM", role)
+			}
+			return ""
+		})
+	}},
+	{"default-compute-account-never-bound", func(rec *recorder) []string {
+		return eachInput(rec, accountMemberType, func(reg registration) string {
+			if account, _ := get(reg.Inputs, "serviceAccountId").(string); strings.HasSuffix(account, "-compute@developer.gserviceaccount.com") {
+				return "binds the Compute Engine default service account, which every VM of the project may run as"
+			}
+			return ""
+		})
+	}},
+	{"registry-grants-only-on-image-projects", func(rec *recorder) []string {
+		nodeAccounts := map[string]bool{}
+		for _, pool := range rec.byType(nodePoolType) {
+			nodeAccounts[fmt.Sprint("serviceAccount:", get(pool.Inputs, "nodeConfig", "serviceAccount"))] = true
+		}
+		images := podImages(rec)
+		return eachInput(rec, projectMemberType, func(reg registration) string {
+			if get(reg.Inputs, "role") != components.ArtifactRegistryReaderRole {
+				return ""
+			}
+			project, _ := get(reg.Inputs, "project").(string)
+			member, _ := get(reg.Inputs, "member").(string)
+			switch {
+			case !nodeAccounts[member]:
+				return fmt.Sprintf("lets %s pull images; only the nodes need to", member)
+			case !slices.ContainsFunc(images, func(image string) bool { return imageInProject(image, project) }):
+				return fmt.Sprintf("lets the nodes pull from %s, which holds none of the pods' images %v", project, images)
+			}
+			return ""
+		})
+	}},
 	{"kubeconfig-secret", func(rec *recorder) []string {
 		return eachInput(rec, kubernetesProvider, func(reg registration) string {
 			if !reg.Inputs["kubeconfig"].ContainsSecrets() {
@@ -162,6 +200,34 @@ var securityRules = []securityRule{
 	{"pods-harden-beyond-restricted", func(rec *recorder) []string {
 		return eachPodSpec(rec, hardeningViolations)
 	}},
+}
+
+// escalationRoles let their holder act as other identities or change IAM.
+var escalationRoles = []string{
+	"roles/iam.workloadIdentityUser", "roles/iam.serviceAccountTokenCreator", "roles/iam.serviceAccountOpenIdTokenCreator",
+	"roles/iam.serviceAccountUser", "roles/iam.serviceAccountKeyAdmin", "roles/iam.serviceAccountAdmin",
+	"roles/resourcemanager.projectIamAdmin", "roles/iam.securityAdmin", "roles/container.admin",
+}
+
+// podImages are the images of every container of every pod template.
+func podImages(rec *recorder) []string {
+	var images []string
+	eachPodSpec(rec, func(pod map[string]any) []string {
+		for _, c := range containers(pod) {
+			images = append(images, fmt.Sprint(c["image"]))
+		}
+		return nil
+	})
+	return images
+}
+
+// imageInProject tells whether image is in a registry of project: the path
+// of an Artifact Registry or gcr.io image starts with the project, written
+// DOMAIN/NAME for a domain-scoped DOMAIN:NAME.
+func imageInProject(image, project string) bool {
+	host, path, _ := strings.Cut(image, "/")
+	googleHost := strings.HasSuffix(host, "-docker.pkg.dev") || host == "gcr.io" || strings.HasSuffix(host, ".gcr.io")
+	return googleHost && strings.HasPrefix(path, strings.ReplaceAll(project, ":", "/")+"/")
 }
 
 // inputIs is a rule that every resource of typ has want at path.
@@ -364,6 +430,16 @@ var breakers = map[string]ruleBreaker{
 	"no-host-namespaces": func(t *testing.T, rec *recorder) {
 		set(t, rec, jobType, resource.NewProperty(true), "spec", "template", "spec", "hostNetwork")
 	},
+	"no-escalation-roles": func(t *testing.T, rec *recorder) {
+		set(t, rec, projectMemberType, resource.NewProperty("roles/iam.serviceAccountTokenCreator"), "role")
+	},
+	"default-compute-account-never-bound": func(t *testing.T, rec *recorder) {
+		set(t, rec, accountMemberType, resource.NewProperty("projects/p/serviceAccounts/123-compute@developer.gserviceaccount.com"),
+			"serviceAccountId")
+	},
+	"registry-grants-only-on-image-projects": func(t *testing.T, rec *recorder) {
+		set(t, rec, projectMemberType, resource.NewProperty(components.ArtifactRegistryReaderRole), "role")
+	},
 	"kubeconfig-secret": func(t *testing.T, rec *recorder) {
 		provider := rec.byType(kubernetesProvider)[0]
 		provider.Inputs["kubeconfig"] = resource.NewProperty(get(provider.Inputs, "kubeconfig").(string))
@@ -436,4 +512,36 @@ func set(t *testing.T, rec *recorder, typ string, value resource.PropertyValue, 
 			container = arr[s]
 		}
 	}
+}
+
+func TestRegistryGrantRuleAllowsTheImageProjectAndNoOther(t *testing.T) {
+	rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{
+		"gkewi:image": "asia-northeast1-docker.pkg.dev/acme-images/jobs/report:1.0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := ruleNamed(t, "registry-grants-only-on-image-projects")
+	if violations := rule.check(rec); len(violations) > 0 {
+		t.Fatalf("the grant on the image's own project breaks the rule: %v", violations)
+	}
+	for i := range rec.resources {
+		if get(rec.resources[i].Inputs, "role") == components.ArtifactRegistryReaderRole {
+			rec.resources[i].Inputs["project"] = resource.NewProperty("acme-everything")
+		}
+	}
+	if violations := rule.check(rec); len(violations) == 0 {
+		t.Error("a grant on a project that holds no image passed the rule")
+	}
+}
+
+func ruleNamed(t *testing.T, name string) securityRule {
+	t.Helper()
+	for _, rule := range securityRules {
+		if rule.name == name {
+			return rule
+		}
+	}
+	t.Fatalf("no rule %s", name)
+	return securityRule{}
 }

@@ -173,9 +173,14 @@ type WorkloadIdentityCronJobArgs struct {
 	TimeZone string `pulumi:"timeZone,optional"`
 	// Image is the job's container image. Optional; default: Google's
 	// google-cloud-cli image, which private nodes pull through Private Google
-	// Access. The nodes may pull from the image's project: a new cluster's
-	// node account gets roles/artifactregistry.reader there.
+	// Access.
 	Image string `pulumi:"image,optional"`
+	// ImageRegistryProject is the project whose registry holds Image, where
+	// a new cluster's nodes get roles/artifactregistry.reader, or "none" for
+	// a public image. Optional; default: the project in Image
+	// (REGION-docker.pkg.dev/PROJECT/..., gcr.io/PROJECT/...), or none for
+	// Google's public images and registries outside Google.
+	ImageRegistryProject string `pulumi:"imageRegistryProject,optional"`
 	// Command is the job's command. Optional; default (when nil): gcloud
 	// projects describe, of the project the roles are granted on.
 	Command []string `pulumi:"command,optional"`
@@ -321,12 +326,12 @@ func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
 		DiskType:           args.DiskType,
 		Preemptible:        *args.Preemptible,
 		Spot:               args.Spot,
-		RegistryProject:    registryProject(args.Image),
+		RegistryProject:    args.registryProject(),
 	}
 }
 
-func (args WorkloadIdentityCronJobArgs) existingClusterArgs() existingClusterArgs {
-	return existingClusterArgs{
+func (args WorkloadIdentityCronJobArgs) kubeconfigClusterArgs() kubeconfigClusterArgs {
+	return kubeconfigClusterArgs{
 		Kubeconfig:        args.Kubeconfig,
 		Provider:          args.KubernetesProvider,
 		Name:              args.ClusterName,

@@ -57,7 +57,7 @@ func workloadPool(project string) string {
 	return project + ".svc.id.goog"
 }
 
-type existingClusterArgs struct {
+type kubeconfigClusterArgs struct {
 	// Kubeconfig (contents or a path) is used when Provider is nil.
 	Kubeconfig string
 	Provider   *kubernetes.Provider
@@ -66,9 +66,10 @@ type existingClusterArgs struct {
 	DeleteUnreachable  *bool
 }
 
-// useExistingCluster creates no cloud resource: it talks to a cluster that
-// exists, through the given provider or one made from the kubeconfig.
-func useExistingCluster(ctx *pulumi.Context, name string, args existingClusterArgs, opts ...pulumi.ResourceOption,
+// useKubeconfigCluster creates no cloud resource: it talks to a cluster that
+// exists, through the given provider or one made from the kubeconfig, and
+// checks nothing about it.
+func useKubeconfigCluster(ctx *pulumi.Context, name string, args kubeconfigClusterArgs, opts ...pulumi.ResourceOption,
 ) (*cluster, error) {
 	none := pulumi.String("").ToStringOutput()
 	kubeconfig := secretString(pulumi.String(args.Kubeconfig).ToStringOutput())
@@ -197,10 +198,10 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parent pulum
 
 // newNodeServiceAccount gives the nodes an account of their own, so that they
 // never run as the project's default compute service account.
-func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, local pulumi.ResourceOption,
+func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, parent pulumi.ResourceOption,
 	opts ...pulumi.ResourceOption,
 ) (*serviceaccount.Account, pulumi.Resource, error) {
-	suffix, err := randomSuffix(ctx, name+"-node-sa-suffix", nil, local)
+	suffix, err := randomSuffix(ctx, name+"-node-sa-suffix", nil, parent)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,9 +10,10 @@ import (
 
 // verifyCommand is a kubectl command that repeats the verification by hand:
 // a throw-away pod that runs as the KSA, within the namespace's restricted
-// Pod Security Standard, and runs the verification Job's own script against
-// account. `kubectl run --serviceaccount` no longer exists, so the pod's
-// service account is set through --overrides.
+// Pod Security Standard, waits for its identity as every gkewi pod does, then
+// runs the verification Job's own script against account. `kubectl run
+// --serviceaccount` no longer exists, so the pod's service account is set
+// through --overrides.
 func verifyCommand(namespace, ksa string, account pulumi.StringOutput) pulumi.StringOutput {
 	return account.ApplyT(func(account string) string {
 		overrides := compactJSON(map[string]any{
@@ -26,20 +27,9 @@ func verifyCommand(namespace, ksa string, account pulumi.StringOutput) pulumi.St
 					"runAsUser":      nonRootUID,
 					"seccompProfile": map[string]string{"type": "RuntimeDefault"},
 				},
-				"containers": []map[string]any{{
-					"name":    "wi-check",
-					"image":   DefaultImage,
-					"command": []string{"/bin/sh", "-c", verifyScript},
-					"env": []map[string]string{
-						{"name": "HOME", "value": scratchPath},
-						{"name": "CLOUDSDK_CONFIG", "value": scratchPath + "/gcloud"},
-						{"name": "EXPECTED_ACCOUNT", "value": account},
-					},
-					"securityContext": map[string]any{
-						"allowPrivilegeEscalation": false,
-						"capabilities":             map[string][]string{"drop": {"ALL"}},
-					},
-				}},
+				"initContainers": []map[string]any{checkContainer("wait-for-identity", waitForTokenScript)},
+				"containers": []map[string]any{checkContainer("wi-check", verifyScript,
+					map[string]string{"name": "EXPECTED_ACCOUNT", "value": account})},
 			},
 		})
 		return fmt.Sprintf("kubectl --namespace %s run wi-check --rm -i --restart=Never --image=%s --overrides=%s",
@@ -47,12 +37,34 @@ func verifyCommand(namespace, ksa string, account pulumi.StringOutput) pulumi.St
 	}).(pulumi.StringOutput)
 }
 
+// checkContainer is a container of the verifyCommand pod that runs script,
+// with gcloud's configuration in the pod's /tmp and env after it.
+func checkContainer(name, script string, env ...map[string]string) map[string]any {
+	vars := append([]map[string]string{
+		{"name": "HOME", "value": scratchPath},
+		{"name": "CLOUDSDK_CONFIG", "value": scratchPath + "/gcloud"},
+	}, env...)
+	return map[string]any{
+		"name":    name,
+		"image":   DefaultImage,
+		"command": []string{"/bin/sh", "-c", script},
+		"env":     vars,
+		"securityContext": map[string]any{
+			"allowPrivilegeEscalation": false,
+			"capabilities":             map[string][]string{"drop": {"ALL"}},
+		},
+	}
+}
+
 // runNowCommand is a shell command that starts the CronJob's job once, now,
-// and follows its logs: the job's own image and command, without waiting for
-// the schedule.
-func runNowCommand(namespace, cronJob string) string {
+// waits for it to end and shows its logs: the job's own image and command,
+// without waiting for the schedule. It waits for the job rather than follow
+// its logs, because kubectl stops following a pod whose init container is
+// still running. A job that fails ends by its deadline, which the wait outlasts.
+func runNowCommand(namespace, cronJob string, activeDeadlineSeconds int) string {
 	return fmt.Sprintf(`job="manual-$(date +%%s)" && kubectl --namespace %[1]s create job --from=cronjob/%[2]s "$job" && `+
-		`kubectl --namespace %[1]s logs --follow --all-containers --pod-running-timeout=5m "job/$job"`, namespace, cronJob)
+		`{ kubectl --namespace %[1]s wait --for=condition=complete --timeout=%[3]ds "job/$job"; `+
+		`kubectl --namespace %[1]s logs --all-containers "job/$job"; }`, namespace, cronJob, activeDeadlineSeconds+60)
 }
 
 // compactJSON renders maps of strings, numbers and booleans, which cannot

@@ -81,9 +81,9 @@ func newDirectIdentity(ctx *pulumi.Context, name string, args identityArgs, invo
 // newImpersonatedIdentity creates the GSA (or takes an existing one), grants
 // it its roles, and lets the KSA act as it.
 func newImpersonatedIdentity(ctx *pulumi.Context, name string, args identityArgs,
-	local pulumi.ResourceOption, gcp ...pulumi.ResourceOption,
+	parent pulumi.ResourceOption, gcp ...pulumi.ResourceOption,
 ) (*identity, error) {
-	email, resourceName, err := serviceAccount(ctx, name, args, local, gcp...)
+	email, resourceName, err := serviceAccount(ctx, name, args, parent, gcp...)
 	if err != nil {
 		return nil, err
 	}
@@ -111,13 +111,13 @@ func newImpersonatedIdentity(ctx *pulumi.Context, name string, args identityArgs
 
 // serviceAccount is the GSA's email and resource name: an existing GSA's,
 // or those of one it creates.
-func serviceAccount(ctx *pulumi.Context, name string, args identityArgs, local pulumi.ResourceOption,
+func serviceAccount(ctx *pulumi.Context, name string, args identityArgs, parent pulumi.ResourceOption,
 	gcp ...pulumi.ResourceOption,
 ) (email, resourceName pulumi.StringOutput, err error) {
 	if args.ServiceAccountEmail != "" {
 		return pulumi.String(args.ServiceAccountEmail).ToStringOutput(), pulumi.String(args.ServiceAccountName).ToStringOutput(), nil
 	}
-	accountID, err := gsaAccountID(ctx, name, args, local)
+	accountID, err := gsaAccountID(ctx, name, args, parent)
 	if err != nil {
 		return email, resourceName, err
 	}

@@ -8,11 +8,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The preflight looks up what the args say already exists, during preview as
-// during `up` and before any child is registered, so that a wrong assumption
-// fails with the key named and nothing changed, as the Terraform module's
-// data "google_service_account" does.
-
 // liveCluster is what gkewi needs of an existing GKE cluster.
 type liveCluster struct {
 	access                        clusterAccess
@@ -30,7 +25,10 @@ type existing struct {
 }
 
 // preflight looks up the existing GSA and the existing cluster, if the args
-// name them, and checks that the cluster can run Workload Identity.
+// name them, and checks that the cluster can run Workload Identity. It runs
+// during preview as during `up`, before any child is registered, so that a
+// wrong assumption fails with the key named and nothing changed, as the
+// Terraform module's data "google_service_account" does.
 func preflight(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, opts ...pulumi.InvokeOption) (*existing, error) {
 	var found existing
 	var problems []Problem

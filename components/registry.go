@@ -15,7 +15,7 @@ const ArtifactRegistryReaderRole = "roles/artifactregistry.reader"
 // such as the default image's google.com:cloudsdktool: a grant there is
 // neither needed nor allowed.
 var publicImageProjects = []string{
-	"google.com:cloudsdktool", "google-containers", "distroless", "cloud-builders", "gke-release",
+	"google.com:cloudsdktool", "google-containers", "google_containers", "distroless", "cloud-builders", "gke-release",
 	"google-samples", "cloudsql-docker", "cloud-marketplace",
 }
 
@@ -23,14 +23,29 @@ var publicImageProjects = []string{
 // Marketplace and the old Kubernetes registry.
 var publicRegistryHosts = []string{"mirror.gcr.io", "marketplace.gcr.io", "k8s.gcr.io"}
 
-// registryProject is the project whose registry holds image, whose nodes
+// noRegistryProject, as ImageRegistryProject, asks for no grant.
+const noRegistryProject = "none"
+
+// registryProject is the project where the nodes may pull the job's image:
+// as given, or as the image names it.
+func (args WorkloadIdentityCronJobArgs) registryProject() string {
+	switch args.ImageRegistryProject {
+	case "":
+		return imageProject(args.Image)
+	case noRegistryProject:
+		return ""
+	}
+	return args.ImageRegistryProject
+}
+
+// imageProject is the project whose registry holds image, whose nodes
 // then need roles/artifactregistry.reader there, or "" when no grant is
 // needed: a public image of Google's, or a registry outside Google.
 //   - REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE is in PROJECT;
 //   - gcr.io/PROJECT/IMAGE and its regional hosts (us., eu., asia.) are in
 //     PROJECT, which Artifact Registry now serves;
 //   - a domain-scoped project is DOMAIN/NAME in the path and DOMAIN:NAME in IAM.
-func registryProject(image string) string {
+func imageProject(image string) string {
 	named, err := reference.ParseNormalizedNamed(image)
 	if err != nil {
 		return ""

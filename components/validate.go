@@ -78,9 +78,11 @@ var (
 	accountIDPattern = regexp.MustCompile(`^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$`)
 	gcpNamePattern   = regexp.MustCompile(`^[a-z](?:[-a-z0-9]*[a-z0-9])?$`)
 	rolePattern      = regexp.MustCompile(`^(roles|(projects|organizations)/[^/]+/roles)/[a-zA-Z0-9_.]+$`)
-	// permissionLike is SERVICE.RESOURCE.VERB, bare or behind roles/: no
-	// predefined role has two dots.
-	permissionLike   = regexp.MustCompile(`^(roles/)?[a-z]+(\.[a-zA-Z]+){2,}$`)
+	// permissionLike is SERVICE.RESOURCE.VERB. Some predefined roles have two
+	// dots too (roles/cloudbuild.builds.editor), so behind roles/ it is a
+	// permission only when it ends in a verb.
+	permissionLike   = regexp.MustCompile(`^[a-z]+(\.[a-zA-Z]+){2,}$`)
+	permissionVerbs  = regexp.MustCompile(`\.(get|list|create|delete|update|use|getData|publish|consume|access|connect|patch|actAs|getIamPolicy|setIamPolicy|getAccessToken|invoke|run|read|write)$`)
 	projectNumber    = regexp.MustCompile(`^[0-9]+$`)
 	regionPattern    = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
 	zonePattern      = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`)
@@ -202,23 +204,31 @@ func (v *validator) roles(listKey string, roles []string, a WorkloadIdentityCron
 	for i, role := range roles {
 		key := fmt.Sprintf("%s[%d]", listKey, i)
 		switch {
-		case permissionLike.MatchString(role):
+		case isPermission(role):
 			v.add(key, role, "is a permission, not a role; %s", roleHint(strings.TrimPrefix(role, "roles/")))
 		case !rolePattern.MatchString(role):
 			v.add(key, role, "is not a role; allowed: roles/NAME, projects/PROJECT/roles/NAME or organizations/ORG/roles/NAME")
 		case slices.Contains(basicRoles, role) && !a.AllowBasicRoles:
 			v.add(key, role, "is a basic role that can change almost anything in the project; grant a narrower role, or set {allowBasicRoles} to true")
-		case escalationRoles[role] != "" && !a.AllowEscalationRoles:
-			v.add(key, role, "lets the job act as other identities or change IAM: it %s; grant a narrower role, or set {allowEscalationRoles} to true", escalationRoles[role])
+		case EscalationRoles[role] != "" && !a.AllowEscalationRoles:
+			v.add(key, role, "lets the job act as other identities or change IAM: it %s; grant a narrower role, or set {allowEscalationRoles} to true", EscalationRoles[role])
 		case slices.Index(roles, role) < i:
 			v.add(key, role, "is listed twice; allowed: each role once")
 		}
 	}
 }
 
-// escalationRoles are the predefined roles that would let the job act as
-// other identities or change who may do what, each with why.
-var escalationRoles = map[string]string{
+// isPermission tells whether role is a permission given where a role belongs:
+// bare, or behind roles/ with a verb at its end.
+func isPermission(role string) bool {
+	permission, prefixed := strings.CutPrefix(role, "roles/")
+	return permissionLike.MatchString(permission) && (!prefixed || permissionVerbs.MatchString(permission))
+}
+
+// EscalationRoles are the predefined roles that would let the job act as
+// other identities or change who may do what, each with why. Roles and
+// AdditionalProjectRoles refuse them unless AllowEscalationRoles is set.
+var EscalationRoles = map[string]string{
 	WorkloadIdentityUserRole:                     "can act as any service account of the project through Workload Identity",
 	"roles/iam.serviceAccountTokenCreator":       "can mint access tokens for any service account of the project",
 	"roles/iam.serviceAccountOpenIdTokenCreator": "can mint identity tokens for any service account of the project",

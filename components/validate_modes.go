@@ -106,6 +106,7 @@ func (v *validator) existingCluster(given WorkloadIdentityCronJobArgs) {
 		{"deletionProtection", given.DeletionProtection}, {"nodePoolName", given.NodePoolName},
 		{"machineType", given.MachineType}, {"nodeCount", given.NodeCount}, {"diskSizeGb", given.DiskSizeGB},
 		{"diskType", given.DiskType}, {"preemptible", given.Preemptible}, {"spot", given.Spot},
+		{"imageRegistryProject", given.ImageRegistryProject},
 	} {
 		if isSet(arg.value) {
 			v.add(arg.key, display(arg.value), "has no effect with an existing cluster; remove it")
@@ -129,6 +130,7 @@ func (v *validator) clusterReference(given WorkloadIdentityCronJobArgs) {
 }
 
 func (v *validator) namedCluster(named ExistingCluster, given WorkloadIdentityCronJobArgs) {
+	v.deleteUnreachable(given)
 	v.gcpName("existingCluster.name", named.Name, maxClusterNameLength)
 	if v.required("existingCluster.location", named.Location) &&
 		!zonePattern.MatchString(named.Location) && !regionPattern.MatchString(named.Location) {
@@ -165,6 +167,16 @@ func (v *validator) kubeconfigCluster(given WorkloadIdentityCronJobArgs) {
 	}
 }
 
+// deleteUnreachable refuses to forget the Kubernetes objects when a token
+// has merely expired: a destroy or refresh without --run-program reuses the
+// token in state, and after an hour the cluster looks unreachable.
+func (v *validator) deleteUnreachable(a WorkloadIdentityCronJobArgs) {
+	if a.KubernetesAuth == AccessToken && a.DeleteUnreachable != nil && *a.DeleteUnreachable {
+		v.add("deleteUnreachable", "true", "with {kubernetesAuth} accessToken would forget live objects once the token in state expires; "+
+			"remove it, and destroy with `pulumi destroy --run-program`")
+	}
+}
+
 var kubernetesAuths = []string{AuthPlugin, AccessToken}
 
 func (v *validator) kubernetesAuth(value string) {
@@ -176,15 +188,19 @@ func (v *validator) kubernetesAuth(value string) {
 // newCluster checks what the network, the cluster and its nodes are built from.
 func (v *validator) newCluster(a WorkloadIdentityCronJobArgs) {
 	if a.ClusterProject != a.Project {
-		v.add("clusterProject", a.ClusterProject, "is only for an existing cluster; set {kubeconfig}, or remove it")
+		v.add("clusterProject", a.ClusterProject, "is only for a cluster named by {kubeconfig}; set {existingCluster} and its project, or remove it")
 	}
 	v.kubernetesAuth(a.KubernetesAuth)
+	v.deleteUnreachable(a)
 	v.zone(a.Region, a.Zone)
 	v.gcpName("network", a.Network, maxNetworkNameLength)
 	v.gcpName("subnetwork", a.Subnetwork, maxNetworkNameLength)
 	v.gcpName("clusterName", a.ClusterName, maxClusterNameLength)
 	v.gcpName("nodePoolName", a.NodePoolName, maxNodePoolNameLength)
 	v.ranges(a)
+	if a.ImageRegistryProject != "" && a.ImageRegistryProject != noRegistryProject {
+		v.projectID("imageRegistryProject", a.ImageRegistryProject)
+	}
 	v.authorizedNetworks(a.AuthorizedNetworks, a.AllowControlPlaneFromAnywhere)
 	v.nodePool(a)
 	if named, err := reference.ParseNormalizedNamed(a.Image); err == nil && !googleRegistry(reference.Domain(named)) && !a.CloudNAT {

@@ -73,7 +73,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	case found.cluster != nil:
 		cl, err = useNamedCluster(ctx, name, found.cluster, a.KubernetesAuth, a.DeleteUnreachable, child)
 	case a.existingCluster():
-		cl, err = useExistingCluster(ctx, name, a.existingClusterArgs(), child)
+		cl, err = useKubeconfigCluster(ctx, name, a.kubeconfigClusterArgs(), child)
 	default:
 		var net *network
 		if net, err = newNetwork(ctx, name, a.networkArgs(), onGCP...); err == nil {
@@ -106,7 +106,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	c.KubernetesServiceAccount = wl.KubernetesServiceAccount
 	c.CronJobName = wl.CronJobName
 	c.VerifyCommand = verifyCommand(a.Namespace, a.KubernetesServiceAccount, id.Account)
-	c.RunNowCommand = pulumi.String(runNowCommand(a.Namespace, a.CronJobName)).ToStringOutput()
+	c.RunNowCommand = pulumi.String(runNowCommand(a.Namespace, a.CronJobName, *a.ActiveDeadlineSeconds)).ToStringOutput()
 	c.MetadataServerLogFilter = pulumi.String(metadataServerLogFilter(a.ClusterProject, a.Zone, a.ClusterName)).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, c.Outputs()); err != nil {
 		return nil, fmt.Errorf("registering outputs: %w", err)

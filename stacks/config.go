@@ -99,6 +99,7 @@ func Parse(config map[string]string, name string) (*components.WorkloadIdentityC
 	l.string("schedule", &args.Schedule)
 	l.string("timeZone", &args.TimeZone)
 	l.string("image", &args.Image)
+	l.string("imageRegistryProject", &args.ImageRegistryProject)
 	l.list("command", &args.Command)
 	l.string("concurrencyPolicy", &args.ConcurrencyPolicy)
 	l.int("startingDeadlineSeconds", &args.StartingDeadlineSeconds)

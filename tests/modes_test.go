@@ -163,7 +163,7 @@ func TestAnExistingClusterByKubeconfigStillWorks(t *testing.T) {
 
 func TestAccessTokenAuthUsesTheGCPProvidersTokenAndKeepsItOutOfTheOutput(t *testing.T) {
 	for _, fixture := range []map[string]string{devFixture(), fixtures["existing-cluster"]()} {
-		config := withConfig(fixture, map[string]string{"gkewi:kubernetesAuth": "accessToken", "gkewi:deleteUnreachable": "true"})
+		config := withConfig(fixture, map[string]string{"gkewi:kubernetesAuth": "accessToken", "gkewi:deleteUnreachable": "false"})
 		var kubeconfigOutput string
 		rec, err := run(t, func(ctx *pulumi.Context) error {
 			outputs, err := stacks.Deploy(ctx)
@@ -187,7 +187,7 @@ func TestAccessTokenAuthUsesTheGCPProvidersTokenAndKeepsItOutOfTheOutput(t *test
 		if !provider.Inputs["kubeconfig"].ContainsSecrets() {
 			t.Error("the kubeconfig that holds a token is not secret")
 		}
-		assertPath(t, provider, true, "deleteUnreachable")
+		assertPath(t, provider, false, "deleteUnreachable")
 		if strings.Contains(kubeconfigOutput, fakeAccessToken) || !strings.Contains(kubeconfigOutput, "gke-gcloud-auth-plugin") {
 			t.Errorf("the kubeconfig output is not the plugin's:\n%s", kubeconfigOutput)
 		}

@@ -270,6 +270,7 @@ func TestTheNodesMayPullThePrivateImageAndNothingElse(t *testing.T) {
 		"eu.gcr.io/example.com/acme/report:2":                           "example.com:acme",
 		components.DefaultImage:                                         "",
 		"us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0": "",
+		"gcr.io/google_containers/pause:3.2":                            "",
 	} {
 		rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{"gkewi:image": image}))
 		if err != nil {
@@ -290,6 +291,25 @@ func TestTheNodesMayPullThePrivateImageAndNothingElse(t *testing.T) {
 		assertPath(t, grants[0], fmt.Sprint("serviceAccount:", nodeEmail), "member")
 		if !slices.Contains(rec.one(t, cronJobType, "gkewi-cronjob").DependsOn, grants[0].Name) {
 			t.Errorf("%s: the CronJob does not wait until its image can be pulled", image)
+		}
+	}
+}
+
+func TestTheImageRegistryProjectCanBeNamedOrTurnedOff(t *testing.T) {
+	const image = "gcr.io/kaniko-project/executor:v1.23.2"
+	for setting, want := range map[string]string{unset: "kaniko-project", "none": "", "acme-mirror": "acme-mirror"} {
+		rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{
+			"gkewi:image": image, "gkewi:imageRegistryProject": setting,
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		grants := registryGrants(rec)
+		switch {
+		case want == "" && len(grants) > 0:
+			t.Errorf("imageRegistryProject %q: grants %v, want none", setting, grants)
+		case want != "" && (len(grants) != 1 || get(grants[0].Inputs, "project") != want):
+			t.Errorf("imageRegistryProject %q: grants %v, want one on %s", setting, grants, want)
 		}
 	}
 }

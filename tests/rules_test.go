@@ -124,7 +124,7 @@ var securityRules = []securityRule{
 	}},
 	{"no-escalation-roles", func(rec *recorder) []string {
 		return eachInput(rec, projectMemberType, func(reg registration) string {
-			if role, _ := get(reg.Inputs, "role").(string); slices.Contains(escalationRoles, role) {
+			if role, _ := get(reg.Inputs, "role").(string); components.EscalationRoles[role] != "" {
 				return fmt.Sprintf("grants %s, which lets its holder act as other identities or change IAM", role)
 			}
 			return ""
@@ -200,13 +200,6 @@ var securityRules = []securityRule{
 	{"pods-harden-beyond-restricted", func(rec *recorder) []string {
 		return eachPodSpec(rec, hardeningViolations)
 	}},
-}
-
-// escalationRoles let their holder act as other identities or change IAM.
-var escalationRoles = []string{
-	"roles/iam.workloadIdentityUser", "roles/iam.serviceAccountTokenCreator", "roles/iam.serviceAccountOpenIdTokenCreator",
-	"roles/iam.serviceAccountUser", "roles/iam.serviceAccountKeyAdmin", "roles/iam.serviceAccountAdmin",
-	"roles/resourcemanager.projectIamAdmin", "roles/iam.securityAdmin", "roles/container.admin",
 }
 
 // podImages are the images of every container of every pod template.

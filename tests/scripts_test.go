@@ -2,8 +2,10 @@ package tests
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,8 +30,24 @@ func TestEveryPodWaitsForItsIdentityTheSameWay(t *testing.T) {
 	rec := runDev(t)
 	cronCommand, cronEnv := containerIn(t, rec.one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
 	verifyCommand, verifyEnv := containerIn(t, rec.one(t, jobType, "gkewi-verify"), jobPod, "wait-for-identity")
-	if !slices.Equal(cronCommand, verifyCommand) || len(cronEnv) != len(verifyEnv) {
+	if !slices.Equal(cronCommand, verifyCommand) || !maps.Equal(cronEnv, verifyEnv) {
 		t.Error("the CronJob's and the verification Job's pods wait for their identity differently")
+	}
+}
+
+// absoluteTool is a command called by its path, which the image environment
+// cannot catch: /usr/bin/curl would run from the host.
+var absoluteTool = regexp.MustCompile(`(^|[\s;&|(])/(usr/)?(s)?bin/[a-z]`)
+
+func TestThePodScriptsCallToolsOnlyThroughThePATH(t *testing.T) {
+	for _, file := range []string{"wait-for-identity.sh", "verify.sh"} {
+		data, err := os.ReadFile(filepath.Join("..", "components", "scripts", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if call := absoluteTool.Find(data); call != nil {
+			t.Errorf("%s calls %q by its path; call tools by name, so that the image tier can see them", file, call)
+		}
 	}
 }
 
@@ -142,30 +160,41 @@ func TestTheJobsDefaultCommandRunsInTheImage(t *testing.T) {
 	}
 }
 
-// kubectlStub writes the arguments it is called with to the file argsFile,
-// each NUL-terminated, as the shell handed them over.
+// kubectlStub appends each call's arguments to the file argsFile, each
+// NUL-terminated and the call ended by a record separator, as the shell
+// handed them over.
 func kubectlStub(argsFile string) string {
-	return "#!/bin/sh\nfor arg; do printf '%s\\0' \"$arg\"; done > " + argsFile + "\n"
+	return "#!/bin/sh\nfor arg; do printf '%s\\0' \"$arg\"; done >> " + argsFile + "\nprintf '\\036' >> " + argsFile + "\n"
 }
 
-// runVerifyCommand pastes the verifyCommand output into a shell, with a
-// kubectl that only records its arguments, and returns the pod overrides
-// that kubectl was given.
-func runVerifyCommand(t *testing.T, image *imageEnv, command string) map[string]any {
+// kubectlCalls pastes command into a shell of the image environment, with a
+// kubectl that only records how it is called, and returns its calls.
+func kubectlCalls(t *testing.T, image *imageEnv, command string) [][]string {
 	t.Helper()
 	args := filepath.Join(t.TempDir(), "kubectl-args")
 	if err := os.WriteFile(filepath.Join(image.bin, "kubectl"), []byte(kubectlStub(args)), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if got := image.run(t, []string{"/bin/sh", "-c", command}, nil); got.code != 0 {
-		t.Fatalf("the shell did not run verifyCommand: %+v", got)
+		t.Fatalf("the shell did not run %q: %+v", command, got)
 	}
 	data, err := os.ReadFile(args)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, arg := range strings.Split(string(data), "\x00") {
-		if overrides, ok := strings.CutPrefix(arg, "--overrides="); ok {
+	var calls [][]string
+	for _, call := range strings.Split(strings.TrimSuffix(string(data), "\x1e"), "\x1e") {
+		calls = append(calls, strings.Split(strings.TrimSuffix(call, "\x00"), "\x00"))
+	}
+	return calls
+}
+
+// verifyPod is the pod that the verifyCommand output asks kubectl to run.
+func verifyPod(t *testing.T, image *imageEnv, command string) map[string]any {
+	t.Helper()
+	calls := kubectlCalls(t, image, command)
+	for _, arg := range calls[0] {
+		if overrides, ok := strings.CutPrefix(arg, "--overrides="); ok && len(calls) == 1 {
 			var pod map[string]any
 			if err := json.Unmarshal([]byte(overrides), &pod); err != nil {
 				t.Fatalf("the overrides are not JSON: %v\n%s", err, overrides)
@@ -173,7 +202,7 @@ func runVerifyCommand(t *testing.T, image *imageEnv, command string) map[string]
 			return pod
 		}
 	}
-	t.Fatalf("kubectl got no --overrides: %q", data)
+	t.Fatalf("kubectl was not called once with --overrides: %q", calls)
 	return nil
 }
 
@@ -181,13 +210,18 @@ func TestVerifyCommandRunsTheVerificationAsTheKSA(t *testing.T) {
 	command, _ := componentOutputs(t)["verifyCommand"].(string)
 	metadata := startFakeMetadata(t, devGSAEmail)
 	image := newImageEnv(t, metadata)
-	pod := runVerifyCommand(t, image, command)
-	spec := pod["spec"].(map[string]any)
+	spec := verifyPod(t, image, command)["spec"].(map[string]any)
 	if spec["serviceAccountName"] != devKSA {
 		t.Errorf("the check pod runs as %v, want %s", spec["serviceAccountName"], devKSA)
 	}
 	if violations := restrictedViolations(spec); len(violations) > 0 {
 		t.Errorf("the namespace would refuse the check pod: %v", violations)
+	}
+	// The init container first, as the kubelet runs them.
+	waitCommand, waitEnv := containerOf(t, spec, "wait-for-identity")
+	metadata.refuseTokens = 2
+	if got := image.run(t, waitCommand, waitEnv); got.code != 0 || !strings.Contains(got.stdout, "token received on attempt 3") {
+		t.Errorf("the check pod does not wait for its identity: %+v", got)
 	}
 	checkCommand, env := containerOf(t, spec, "wi-check")
 	if got := image.run(t, checkCommand, env); got.code != 0 || !strings.Contains(got.stdout, "verify: OK") {
@@ -196,5 +230,27 @@ func TestVerifyCommandRunsTheVerificationAsTheKSA(t *testing.T) {
 	metadata.account = "someone-else@other.iam.gserviceaccount.com"
 	if got := image.run(t, checkCommand, env); got.code == 0 || !strings.Contains(got.stderr, "want '"+devGSAEmail+"'") {
 		t.Errorf("the check pod's command passed for the wrong account: %+v", got)
+	}
+}
+
+func TestRunNowCommandStartsTheJobWaitsForItThenShowsItsLogs(t *testing.T) {
+	command, _ := componentOutputs(t)["runNowCommand"].(string)
+	calls := kubectlCalls(t, newImageEnv(t, startFakeMetadata(t, devGSAEmail)), command)
+	if len(calls) != 3 {
+		t.Fatalf("kubectl was called %d times, want create, wait and logs: %q", len(calls), calls)
+	}
+	create, wait, logs := calls[0], calls[1], calls[2]
+	job := create[len(create)-1]
+	for i, want := range [][]string{
+		{"--namespace", devNamespace, "create", "job", "--from=cronjob/workload-identity-test", job},
+		{"--namespace", devNamespace, "wait", "--for=condition=complete", "--timeout=660s", "job/" + job},
+		{"--namespace", devNamespace, "logs", "--all-containers", "job/" + job},
+	} {
+		if !slices.Equal(calls[i], want) {
+			t.Errorf("kubectl call %d = %q, want %q", i, calls[i], want)
+		}
+	}
+	if !strings.HasPrefix(job, "manual-") || len(wait) == 0 || len(logs) == 0 {
+		t.Errorf("the job is named %q", job)
 	}
 }

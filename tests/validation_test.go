@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -155,9 +156,14 @@ var badInputs = []badInput{
 		"is not a way to authenticate to GKE; allowed: authPlugin, accessToken"},
 	{withConfig(fixtures["existing-kubeconfig"](), map[string]string{"gkewi:kubernetesAuth": "accessToken"}),
 		"gkewi:kubernetesAuth", "has no effect with gkewi:kubeconfig or a Kubernetes provider, which carry their own credentials"},
+	{map[string]string{"gkewi:imageRegistryProject": "Acme"}, "gkewi:imageRegistryProject", "is not a project id"},
+	{withConfig(fixtures["existing-cluster"](), map[string]string{"gkewi:imageRegistryProject": "acme-images"}),
+		"gkewi:imageRegistryProject", "has no effect with an existing cluster"},
+	{map[string]string{"gkewi:kubernetesAuth": "accessToken", "gkewi:deleteUnreachable": "true"}, "gkewi:deleteUnreachable",
+		"with gkewi:kubernetesAuth accessToken would forget live objects once the token in state expires"},
 	{map[string]string{"gkewi:deleteUnreachable": "perhaps"}, "gkewi:deleteUnreachable", "is not a boolean"},
 	{map[string]string{"gkewi:kubeconfig": "cluster.kubeconfig"}, "gkewi:deletionProtection", "has no effect with an existing cluster"},
-	{map[string]string{"gkewi:clusterProject": "other-project"}, "gkewi:clusterProject", "is only for an existing cluster; set gkewi:kubeconfig, or remove it"},
+	{map[string]string{"gkewi:clusterProject": "other-project"}, "gkewi:clusterProject", "is only for a cluster named by gkewi:kubeconfig; set gkewi:existingCluster and its project, or remove it"},
 	{map[string]string{"gkewi:createKubernetesServiceAccount": "false"}, "gkewi:createKubernetesServiceAccount",
 		"needs an existing namespace, since a new one holds no KSA; set gkewi:createNamespace to false"},
 	{map[string]string{"gkewi:image": "google/cloud-sdk:slim"}, "gkewi:image",
@@ -221,6 +227,7 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 		{"gkewi:serviceAccountEmail": "123456789012-compute@developer.gserviceaccount.com", "gkewi:allowGoogleManagedServiceAccount": "true"},
 		{"gkewi:roles": `["roles/iam.serviceAccountTokenCreator"]`, "gkewi:allowEscalationRoles": "true"},
 		{"gkewi:roles": `["projects/p/roles/reports.reader.v2"]`},
+		{"gkewi:roles": `["roles/cloudbuild.builds.editor", "roles/containeranalysis.occurrences.viewer"]`},
 		{"gkewi:authorizedNetworks": `["198.51.100.7/32"]`},
 		{"gkewi:image": "europe-docker.pkg.dev/p/repo/job:1"},
 		{"gkewi:image": "eu.gcr.io/p/job:1"},
@@ -250,6 +257,27 @@ func TestEveryProblemIsReportedAtOnce(t *testing.T) {
 	lines := strings.Split(err.Error(), "\n")[1:]
 	if len(lines) != 10 {
 		t.Errorf("%d problems reported, want 10 (podsCidr overlaps two ranges; an empty image means the default):\n%v", len(lines), err)
+	}
+}
+
+func TestTheREADMENamesEveryEscalationRole(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "| `gkewi:allowEscalationRoles`") {
+			row = line
+		}
+	}
+	for role := range components.EscalationRoles {
+		if !strings.Contains(row, "`"+role+"`") {
+			t.Errorf("the README's gkewi:allowEscalationRoles row does not name %s", role)
+		}
+	}
+	if strings.Count(row, "`roles/") != len(components.EscalationRoles) {
+		t.Errorf("the README's gkewi:allowEscalationRoles row names roles that gkewi does not refuse:\n%s", row)
 	}
 }
 

@@ -3,7 +3,7 @@ STACK ?= dev
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: build test test-apiserver tools lint tidy plan preview up destroy
+.PHONY: build test test-apiserver test-node tools lint tidy plan preview up destroy
 
 build:
 	go build ./...
@@ -16,18 +16,30 @@ test:
 test-apiserver: tools
 	GKEWI_REQUIRE_APISERVER=1 go test -tags apiserver -run 'TestAPIServer' -count=1 ./tests
 
-# kube-apiserver and etcd, pinned by the hack/tools module, built into bin/.
-tools: bin/kube-apiserver bin/etcd
+# The node tier: a single-node cluster in a network namespace of its own,
+# where the pods really run (see tests/node_test.go). Needs root and the
+# packages that .ci/run installs.
+test-node: tools
+	GKEWI_REQUIRE_NODE=1 go test -tags node -run '^TestNode$$' -count=1 -timeout 30m -v ./tests
+
+# The Kubernetes binaries and etcd, pinned by the hack/tools module, and the
+# image builder of the node tier, built into bin/.
+TOOLS = bin/kube-apiserver bin/etcd bin/kubelet bin/kube-controller-manager bin/kube-scheduler bin/ociimage
+tools: $(TOOLS)
 
 KUBE_VERSION_FLAGS = -X k8s.io/component-base/version.gitVersion=v1.34.2 \
 	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34
-bin/kube-apiserver bin/etcd &: hack/tools/go.mod hack/tools/go.sum hack/tools/cmd/etcd/main.go
-	cd hack/tools && GOBIN=$(CURDIR)/bin go install -ldflags '$(KUBE_VERSION_FLAGS)' k8s.io/kubernetes/cmd/kube-apiserver ./cmd/etcd
+$(TOOLS) &: hack/tools/go.mod hack/tools/go.sum $(wildcard hack/tools/cmd/*/main.go)
+	cd hack/tools && GOBIN=$(CURDIR)/bin go install -ldflags '$(KUBE_VERSION_FLAGS)' \
+		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubelet \
+		k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
+		./cmd/etcd ./cmd/ociimage
 
 lint:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 	go vet -tags apiserver ./tests
+	go vet -tags node ./tests
 	shellcheck --shell=sh components/scripts/*.sh
 
 tidy:

@@ -1,4 +1,4 @@
-//go:build apiserver
+//go:build apiserver || node
 
 package tests
 
@@ -35,7 +35,8 @@ import (
 // The API-server tier applies what the program registers to a real
 // kube-apiserver (with etcd), built by `make tools` into bin/. It runs with
 // `make test-apiserver` and in CI; GKEWI_REQUIRE_APISERVER=1 turns a missing
-// binary from a skip into a failure.
+// binary from a skip into a failure. The node tier (node_test.go) starts the
+// same server inside a network namespace of its own.
 
 const (
 	fieldManager = "gkewi"
@@ -45,8 +46,26 @@ const (
 // apiServer is a kube-apiserver on loopback, with its etcd.
 type apiServer struct {
 	client   *dynamic.DynamicClient
+	config   *rest.Config
 	version  string
 	warnings *warningLog
+	// host runs processes beside the server, and kubeconfig lets them reach it.
+	host       processHost
+	kubeconfig string
+}
+
+// processHost starts processes in a network namespace, or in the test's own
+// where netns is "", and dials into it.
+type processHost struct {
+	netns string
+	dial  func(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+func (h processHost) command(name string, args ...string) *exec.Cmd {
+	if h.netns == "" {
+		return exec.Command(name, args...)
+	}
+	return exec.Command("nsenter", append([]string{"--net=/run/netns/" + h.netns, "--", name}, args...)...)
 }
 
 // warningLog keeps the warning headers the API server sends.
@@ -77,13 +96,19 @@ func toolBinary(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err != nil {
-		message := fmt.Sprintf("%s is not built; run `make tools` (or `make test-apiserver`, which builds it)", path)
-		if os.Getenv("GKEWI_REQUIRE_APISERVER") == "1" {
-			t.Fatal(message)
-		}
-		t.Skip(message)
+		skipOrFail(t, fmt.Sprintf("%s is not built; run `make tools` (or `make test-apiserver`, which builds it)", path))
 	}
 	return path
+}
+
+// skipOrFail skips a tier that cannot run here, or fails it where the
+// Makefile asked for it (GKEWI_REQUIRE_APISERVER or GKEWI_REQUIRE_NODE).
+func skipOrFail(t *testing.T, message string) {
+	t.Helper()
+	if os.Getenv("GKEWI_REQUIRE_APISERVER") == "1" || os.Getenv("GKEWI_REQUIRE_NODE") == "1" {
+		t.Fatal(message)
+	}
+	t.Skip(message)
 }
 
 func freePort(t *testing.T) int {
@@ -96,16 +121,16 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startProcess runs a binary until the test ends, with its output in a log
-// file that a failing test prints.
-func startProcess(t *testing.T, dir, name string, args ...string) {
+// startProcess runs a binary on host until the test ends, with its output
+// in a log file that a failing test prints.
+func startProcess(t *testing.T, host processHost, dir, name string, args ...string) {
 	t.Helper()
 	logPath := filepath.Join(dir, filepath.Base(name)+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(name, args...)
+	cmd := host.command(name, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -132,12 +157,17 @@ func tail(s string, n int) string {
 // admin token, RBAC and a service-account key, and waits until it is ready.
 func startAPIServer(t *testing.T) *apiServer {
 	t.Helper()
+	return startAPIServerOn(t, processHost{}, t.TempDir())
+}
+
+// startAPIServerOn starts the server on host, keeping its files in dir.
+func startAPIServerOn(t *testing.T, host processHost, dir string) *apiServer {
+	t.Helper()
 	apiserverBin, etcdBin := toolBinary(t, "kube-apiserver"), toolBinary(t, "etcd")
-	dir := t.TempDir()
 	clientPort, peerPort, securePort := freePort(t), freePort(t), freePort(t)
 	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", clientPort)
 	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
-	startProcess(t, dir, etcdBin,
+	startProcess(t, host, dir, etcdBin,
 		"--data-dir", filepath.Join(dir, "etcd"),
 		"--listen-client-urls", etcdURL, "--advertise-client-urls", etcdURL,
 		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
@@ -149,22 +179,28 @@ func startAPIServer(t *testing.T) *apiServer {
 	if err := os.WriteFile(tokens, []byte(adminToken+",admin,admin,system:masters\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	startProcess(t, dir, apiserverBin,
+	startProcess(t, host, dir, apiserverBin,
 		"--etcd-servers", etcdURL,
 		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
 		"--secure-port", fmt.Sprint(securePort), "--cert-dir", filepath.Join(dir, "certs"),
 		"--token-auth-file", tokens, "--authorization-mode", "RBAC",
 		"--service-account-issuer", "https://kubernetes.default.svc",
 		"--service-account-key-file", keyFile, "--service-account-signing-key-file", keyFile,
-		"--service-cluster-ip-range", "10.96.0.0/24")
+		"--service-cluster-ip-range", "10.96.0.0/24",
+		// The node tier's node has an address but no name that resolves.
+		"--kubelet-preferred-address-types", "InternalIP")
 
 	warnings := &warningLog{}
+	server := fmt.Sprintf("https://127.0.0.1:%d", securePort)
 	config := &rest.Config{
-		Host:            fmt.Sprintf("https://127.0.0.1:%d", securePort),
+		Host:            server,
 		BearerToken:     adminToken,
 		TLSClientConfig: rest.TLSClientConfig{Insecure: true},
 		WarningHandler:  warnings,
+		Dial:            host.dial,
 	}
+	kubeconfig := filepath.Join(dir, "admin.kubeconfig")
+	writeAdminKubeconfig(t, kubeconfig, server)
 	waitReady(t, config)
 	client, err := dynamic.NewForConfig(config)
 	if err != nil {
@@ -179,7 +215,30 @@ func startAPIServer(t *testing.T) *apiServer {
 		t.Fatal(err)
 	}
 	warnings.take()
-	return &apiServer{client: client, version: version.GitVersion, warnings: warnings}
+	return &apiServer{client: client, config: config, version: version.GitVersion, warnings: warnings,
+		host: host, kubeconfig: kubeconfig}
+}
+
+// writeAdminKubeconfig lets the other processes of a tier reach the server
+// as its admin.
+func writeAdminKubeconfig(t *testing.T, path, server string) {
+	t.Helper()
+	kubeconfig := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster: {server: %q, insecure-skip-tls-verify: true}
+users:
+- name: admin
+  user: {token: %q}
+contexts:
+- name: test
+  context: {cluster: test, user: admin}
+current-context: test
+`, server, adminToken)
+	if err := os.WriteFile(path, []byte(kubeconfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func writeServiceAccountKey(t *testing.T, path string) {

@@ -271,6 +271,18 @@ func (m *fakeMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func (m *fakeMetadata) setRefuseTokens(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.refuseTokens = n
+}
+
+func (m *fakeMetadata) setAccount(account string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.account = account
+}
+
 func (m *fakeMetadata) tokensAsked() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -219,7 +219,7 @@ func TestVerifyCommandRunsTheVerificationAsTheKSA(t *testing.T) {
 	}
 	// The init container first, as the kubelet runs them.
 	waitCommand, waitEnv := containerOf(t, spec, "wait-for-identity")
-	metadata.refuseTokens = 2
+	metadata.setRefuseTokens(2)
 	if got := image.run(t, waitCommand, waitEnv); got.code != 0 || !strings.Contains(got.stdout, "token received on attempt 3") {
 		t.Errorf("the check pod does not wait for its identity: %+v", got)
 	}
@@ -227,7 +227,7 @@ func TestVerifyCommandRunsTheVerificationAsTheKSA(t *testing.T) {
 	if got := image.run(t, checkCommand, env); got.code != 0 || !strings.Contains(got.stdout, "verify: OK") {
 		t.Errorf("the check pod's command failed for the right account: %+v", got)
 	}
-	metadata.account = "someone-else@other.iam.gserviceaccount.com"
+	metadata.setAccount("someone-else@other.iam.gserviceaccount.com")
 	if got := image.run(t, checkCommand, env); got.code == 0 || !strings.Contains(got.stderr, "want '"+devGSAEmail+"'") {
 		t.Errorf("the check pod's command passed for the wrong account: %+v", got)
 	}

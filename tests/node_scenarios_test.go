@@ -240,7 +240,7 @@ func cronJobTemplateCompletes(t *testing.T, c *nodeCluster, dev *devObjects) {
 // runtimeProbe reports what the runtime made of the pod's security context.
 const runtimeProbe = `echo "uid=$(id -u) gid=$(id -g)"
 grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status
-touch /probe 2>/dev/null && echo "root writable" || echo "root read-only"
+grep -qE '^[^ ]+ [^ ]+ [^ ]+ [^ ]+ / ro[, ]' /proc/self/mountinfo && echo "root read-only" || echo "root writable"
 touch /tmp/probe && echo "tmp writable"
 echo "HOME=$HOME CLOUDSDK_CONFIG=$CLOUDSDK_CONFIG"`
 

@@ -229,9 +229,10 @@ func (c *nodeCluster) startControllers(t *testing.T) {
 		"--kubeconfig", c.kubeconfig, "--leader-elect=false", "--bind-address=127.0.0.1")
 }
 
-// startContainerd starts containerd with its state under the tier's
-// directory and returns its socket. restrict_oom_score_adj is needed because
-// this machine lacks CAP_SYS_RESOURCE (KUBELET-TIER.md).
+// startContainerd starts containerd with its state, the pods' network
+// namespaces included, under the tier's directory, and returns its socket.
+// restrict_oom_score_adj is needed because this machine lacks
+// CAP_SYS_RESOURCE (KUBELET-TIER.md).
 func (c *nodeCluster) startContainerd(t *testing.T) string {
 	t.Helper()
 	socket := filepath.Join(c.dir, "containerd.sock")
@@ -251,6 +252,7 @@ state = %q
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = %q
   restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = %q

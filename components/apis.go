@@ -9,6 +9,25 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// requiredAPIs are the Google APIs the component uses, by project.
+// iamcredentials is the one the GKE metadata server calls to mint the pod's
+// tokens: without it, pods get HTTP 403 from the metadata server.
+func (args WorkloadIdentityCronJobArgs) requiredAPIs() map[string][]string {
+	apis := map[string][]string{
+		args.Project: {"cloudresourcemanager.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com"},
+	}
+	if !args.existingCluster() {
+		apis[args.Project] = append(apis[args.Project], "compute.googleapis.com", "container.googleapis.com")
+	}
+	if args.IdentityMode == Impersonation && args.ServiceAccountEmail == "" && args.ServiceAccountProject != args.Project {
+		apis[args.ServiceAccountProject] = []string{"iam.googleapis.com", "iamcredentials.googleapis.com"}
+	}
+	for _, list := range apis {
+		slices.Sort(list)
+	}
+	return apis
+}
+
 // enableAPIs turns on every API in apis, by project. A destroy leaves them
 // on, because other workloads in the project may rely on them. The APIs of
 // mainProject are named <name>-<api>, those of other projects
@@ -33,13 +52,4 @@ func enableAPIs(ctx *pulumi.Context, name, mainProject string, apis map[string][
 		}
 	}
 	return services, nil
-}
-
-// projectPrefix starts the names of a project's resources: <name>- for the
-// main project, whose names stay short and stable, <name>-<project>- for others.
-func projectPrefix(name, project, mainProject string) string {
-	if project == mainProject {
-		return name + "-"
-	}
-	return name + "-" + project + "-"
 }

@@ -1,8 +1,6 @@
 package components
 
 import (
-	"slices"
-
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 )
 
@@ -262,123 +260,6 @@ func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdenti
 	a.ActiveDeadlineSeconds = orDefaultPtr(a.ActiveDeadlineSeconds, DefaultActiveDeadlineSeconds)
 	a.Verify = orDefaultPtr(a.Verify, true)
 	return a
-}
-
-// rolesByProject are all the role grants, by the project they are made on.
-func (args WorkloadIdentityCronJobArgs) rolesByProject() map[string][]string {
-	grants := map[string][]string{}
-	for project, roles := range args.AdditionalProjectRoles {
-		grants[project] = roles
-	}
-	if len(args.Roles) > 0 {
-		grants[args.ServiceAccountProject] = args.Roles
-	}
-	return grants
-}
-
-// requiredAPIs are the Google APIs the component uses, by project.
-// iamcredentials is the one the GKE metadata server calls to mint the pod's
-// tokens: without it, pods get HTTP 403 from the metadata server.
-func (args WorkloadIdentityCronJobArgs) requiredAPIs() map[string][]string {
-	apis := map[string][]string{
-		args.Project: {"cloudresourcemanager.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com"},
-	}
-	if !args.existingCluster() {
-		apis[args.Project] = append(apis[args.Project], "compute.googleapis.com", "container.googleapis.com")
-	}
-	if args.IdentityMode == Impersonation && args.ServiceAccountEmail == "" && args.ServiceAccountProject != args.Project {
-		apis[args.ServiceAccountProject] = []string{"iam.googleapis.com", "iamcredentials.googleapis.com"}
-	}
-	for _, list := range apis {
-		slices.Sort(list)
-	}
-	return apis
-}
-
-func (args WorkloadIdentityCronJobArgs) networkArgs() networkArgs {
-	return networkArgs{
-		Project:      args.Project,
-		Region:       args.Region,
-		Network:      args.Network,
-		Subnetwork:   args.Subnetwork,
-		SubnetCIDR:   args.SubnetCIDR,
-		PodsCIDR:     args.PodsCIDR,
-		ServicesCIDR: args.ServicesCIDR,
-		CloudNAT:     args.CloudNAT,
-	}
-}
-
-func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
-	return clusterArgs{
-		Project:            args.Project,
-		Zone:               args.Zone,
-		Name:               args.ClusterName,
-		Auth:               args.KubernetesAuth,
-		DeleteUnreachable:  args.DeleteUnreachable,
-		Network:            net,
-		MasterCIDR:         args.MasterCIDR,
-		AuthorizedNetworks: args.AuthorizedNetworks,
-		DeletionProtection: *args.DeletionProtection,
-		NodePoolName:       args.NodePoolName,
-		MachineType:        args.MachineType,
-		NodeCount:          *args.NodeCount,
-		DiskSizeGB:         *args.DiskSizeGB,
-		DiskType:           args.DiskType,
-		Preemptible:        *args.Preemptible,
-		Spot:               args.Spot,
-		RegistryProject:    args.registryProject(),
-	}
-}
-
-func (args WorkloadIdentityCronJobArgs) kubeconfigClusterArgs() kubeconfigClusterArgs {
-	return kubeconfigClusterArgs{
-		Kubeconfig:        args.Kubeconfig,
-		Provider:          args.KubernetesProvider,
-		Name:              args.ClusterName,
-		WorkloadPool:      workloadPool(args.ClusterProject),
-		DeleteUnreachable: args.DeleteUnreachable,
-	}
-}
-
-func (args WorkloadIdentityCronJobArgs) identityArgs(cl *cluster, gsaName string) identityArgs {
-	return identityArgs{
-		Mode:                     args.IdentityMode,
-		ServiceAccountProject:    args.ServiceAccountProject,
-		ServiceAccountID:         args.ServiceAccountID,
-		ServiceAccountEmail:      args.ServiceAccountEmail,
-		ServiceAccountName:       gsaName,
-		RolesByProject:           args.rolesByProject(),
-		PoolProject:              args.ClusterProject,
-		WorkloadPool:             cl.WorkloadPool,
-		Namespace:                args.Namespace,
-		KubernetesServiceAccount: args.KubernetesServiceAccount,
-	}
-}
-
-func (args WorkloadIdentityCronJobArgs) workloadArgs(id *identity, cl *cluster) workloadArgs {
-	return workloadArgs{
-		Namespace:                args.Namespace,
-		CreateNamespace:          *args.CreateNamespace,
-		KubernetesServiceAccount: args.KubernetesServiceAccount,
-		CreateKSA:                *args.CreateKubernetesServiceAccount,
-		GSAEmail:                 id.GSAEmail,
-		AnnotateKSA:              args.IdentityMode == Impersonation,
-		Account:                  id.Account,
-		WorkloadIdentityMember:   id.WorkloadIdentityMember,
-		CronJobName:              args.CronJobName,
-		Schedule:                 args.Schedule,
-		TimeZone:                 args.TimeZone,
-		ConcurrencyPolicy:        args.ConcurrencyPolicy,
-		StartingDeadlineSeconds:  *args.StartingDeadlineSeconds,
-		BackoffLimit:             *args.BackoffLimit,
-		ActiveDeadlineSeconds:    *args.ActiveDeadlineSeconds,
-		Image:                    args.Image,
-		Command:                  args.Command,
-		Verify:                   *args.Verify,
-		IdentityReady:            id.Grants,
-		ImagePullable:            cl.ImagePullable,
-		NodesReady:               cl.NodesReady,
-	}
 }
 
 func orDefault(value, fallback string) string {

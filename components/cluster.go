@@ -41,6 +41,29 @@ type clusterArgs struct {
 	RegistryProject string
 }
 
+// clusterArgs is what this part takes from the component's arguments.
+func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
+	return clusterArgs{
+		Project:            args.Project,
+		Zone:               args.Zone,
+		Name:               args.ClusterName,
+		Auth:               args.KubernetesAuth,
+		DeleteUnreachable:  args.DeleteUnreachable,
+		Network:            net,
+		MasterCIDR:         args.MasterCIDR,
+		AuthorizedNetworks: args.AuthorizedNetworks,
+		DeletionProtection: *args.DeletionProtection,
+		NodePoolName:       args.NodePoolName,
+		MachineType:        args.MachineType,
+		NodeCount:          *args.NodeCount,
+		DiskSizeGB:         *args.DiskSizeGB,
+		DiskType:           args.DiskType,
+		Preemptible:        *args.Preemptible,
+		Spot:               args.Spot,
+		RegistryProject:    args.registryProject(),
+	}
+}
+
 type cluster struct {
 	Name, Endpoint, WorkloadPool pulumi.StringOutput
 	Network, Subnetwork          pulumi.StringOutput
@@ -52,11 +75,6 @@ type cluster struct {
 	NodesReady, ImagePullable []pulumi.Resource
 }
 
-// workloadPool is the Workload Identity pool of a project's clusters.
-func workloadPool(project string) string {
-	return project + ".svc.id.goog"
-}
-
 type kubeconfigClusterArgs struct {
 	// Kubeconfig (contents or a path) is used when Provider is nil.
 	Kubeconfig string
@@ -64,6 +82,17 @@ type kubeconfigClusterArgs struct {
 	// Name is the cluster's name, if known; it only fills in outputs.
 	Name, WorkloadPool string
 	DeleteUnreachable  *bool
+}
+
+// kubeconfigClusterArgs is what this part takes from the component's arguments.
+func (args WorkloadIdentityCronJobArgs) kubeconfigClusterArgs() kubeconfigClusterArgs {
+	return kubeconfigClusterArgs{
+		Kubeconfig:        args.Kubeconfig,
+		Provider:          args.KubernetesProvider,
+		Name:              args.ClusterName,
+		WorkloadPool:      workloadPool(args.ClusterProject),
+		DeleteUnreachable: args.DeleteUnreachable,
+	}
 }
 
 // useKubeconfigCluster creates no cloud resource: it talks to a cluster that

@@ -3,14 +3,12 @@ package components
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
-	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -32,6 +30,34 @@ type identityArgs struct {
 	PoolProject                         string
 	WorkloadPool                        pulumi.StringOutput
 	Namespace, KubernetesServiceAccount string
+}
+
+// rolesByProject are all the role grants, by the project they are made on.
+func (args WorkloadIdentityCronJobArgs) rolesByProject() map[string][]string {
+	grants := map[string][]string{}
+	for project, roles := range args.AdditionalProjectRoles {
+		grants[project] = roles
+	}
+	if len(args.Roles) > 0 {
+		grants[args.ServiceAccountProject] = args.Roles
+	}
+	return grants
+}
+
+// identityArgs is what this part takes from the component's arguments.
+func (args WorkloadIdentityCronJobArgs) identityArgs(cl *cluster, gsaName string) identityArgs {
+	return identityArgs{
+		Mode:                     args.IdentityMode,
+		ServiceAccountProject:    args.ServiceAccountProject,
+		ServiceAccountID:         args.ServiceAccountID,
+		ServiceAccountEmail:      args.ServiceAccountEmail,
+		ServiceAccountName:       gsaName,
+		RolesByProject:           args.rolesByProject(),
+		PoolProject:              args.ClusterProject,
+		WorkloadPool:             cl.WorkloadPool,
+		Namespace:                args.Namespace,
+		KubernetesServiceAccount: args.KubernetesServiceAccount,
+	}
 }
 
 type identity struct {
@@ -181,52 +207,4 @@ func grantRoles(ctx *pulumi.Context, name string, rolesByProject map[string][]st
 		}
 	}
 	return grants, nil
-}
-
-// maxDisplayNameLength is IAM's limit on a service account's display name.
-const maxDisplayNameLength = 100
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
-
-// maxAccountIDLength is IAM's limit on an account id.
-const maxAccountIDLength = 30
-
-var notAccountIDChars = regexp.MustCompile(`[^a-z0-9]+`)
-
-// derivedAccountID builds a valid account id from any component name, a
-// middle part (may be empty) and a random suffix: lowercase letters, digits
-// and dashes, starting with a letter, at most 30 characters. The name is cut
-// to fit; the suffix keeps two stacks in one project apart.
-func derivedAccountID(name, middle string, suffix pulumi.StringOutput) pulumi.StringOutput {
-	prefix := strings.Trim(notAccountIDChars.ReplaceAllString(strings.ToLower(name), "-"), "-")
-	if prefix == "" || prefix[0] < 'a' || prefix[0] > 'z' {
-		prefix = "wi-" + prefix
-	}
-	tail := middle + "-"
-	if room := maxAccountIDLength - len(tail) - randomSuffixLength; len(prefix) > room {
-		prefix = prefix[:room]
-	}
-	return pulumi.Sprintf("%s%s%s", strings.TrimRight(prefix, "-"), tail, suffix)
-}
-
-// randomSuffixLength is the length of a randomSuffix's hex.
-const randomSuffixLength = 4
-
-// randomSuffix is four random hex digits, fixed for the life of the stack
-// or until one of keepers changes.
-func randomSuffix(ctx *pulumi.Context, name string, keepers pulumi.StringMap, opts ...pulumi.ResourceOption,
-) (pulumi.StringOutput, error) {
-	suffix, err := random.NewRandomId(ctx, name, &random.RandomIdArgs{
-		ByteLength: pulumi.Int(randomSuffixLength / 2),
-		Keepers:    keepers,
-	}, opts...)
-	if err != nil {
-		return pulumi.StringOutput{}, fmt.Errorf("creating random suffix %s: %w", name, err)
-	}
-	return suffix.Hex, nil
 }

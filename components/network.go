@@ -14,6 +14,20 @@ type networkArgs struct {
 	CloudNAT                           bool
 }
 
+// networkArgs is what this part takes from the component's arguments.
+func (args WorkloadIdentityCronJobArgs) networkArgs() networkArgs {
+	return networkArgs{
+		Project:      args.Project,
+		Region:       args.Region,
+		Network:      args.Network,
+		Subnetwork:   args.Subnetwork,
+		SubnetCIDR:   args.SubnetCIDR,
+		PodsCIDR:     args.PodsCIDR,
+		ServicesCIDR: args.ServicesCIDR,
+		CloudNAT:     args.CloudNAT,
+	}
+}
+
 type network struct {
 	NetworkID, NetworkName           pulumi.StringOutput
 	SubnetworkID, SubnetworkName     pulumi.StringOutput

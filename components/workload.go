@@ -48,6 +48,33 @@ type workloadArgs struct {
 	NodesReady []pulumi.Resource
 }
 
+// workloadArgs is what this part takes from the component's arguments.
+func (args WorkloadIdentityCronJobArgs) workloadArgs(id *identity, cl *cluster) workloadArgs {
+	return workloadArgs{
+		Namespace:                args.Namespace,
+		CreateNamespace:          *args.CreateNamespace,
+		KubernetesServiceAccount: args.KubernetesServiceAccount,
+		CreateKSA:                *args.CreateKubernetesServiceAccount,
+		GSAEmail:                 id.GSAEmail,
+		AnnotateKSA:              args.IdentityMode == Impersonation,
+		Account:                  id.Account,
+		WorkloadIdentityMember:   id.WorkloadIdentityMember,
+		CronJobName:              args.CronJobName,
+		Schedule:                 args.Schedule,
+		TimeZone:                 args.TimeZone,
+		ConcurrencyPolicy:        args.ConcurrencyPolicy,
+		StartingDeadlineSeconds:  *args.StartingDeadlineSeconds,
+		BackoffLimit:             *args.BackoffLimit,
+		ActiveDeadlineSeconds:    *args.ActiveDeadlineSeconds,
+		Image:                    args.Image,
+		Command:                  args.Command,
+		Verify:                   *args.Verify,
+		IdentityReady:            id.Grants,
+		ImagePullable:            cl.ImagePullable,
+		NodesReady:               cl.NodesReady,
+	}
+}
+
 type workload struct {
 	Namespace, KubernetesServiceAccount, CronJobName pulumi.StringOutput
 }

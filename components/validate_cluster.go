@@ -2,98 +2,99 @@ package components
 
 import (
 	"fmt"
-	"maps"
-	"regexp"
+	"net/netip"
 	"slices"
 	"strings"
 
 	"github.com/distribution/reference"
-	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// emailPattern is a service account's email: user-managed
-// (NAME@PROJECT.iam.gserviceaccount.com) or Google-managed, such as
-// NUMBER-compute@developer.gserviceaccount.com.
-var emailPattern = regexp.MustCompile(`^[a-z0-9][-a-z0-9]{0,62}@[a-z0-9][-a-z0-9.:]*\.gserviceaccount\.com$`)
-
-var identityModes = []string{Impersonation, Direct}
-
-// serviceAgentName is the account name of most Google service agents,
-// service-PROJECT_NUMBER; no user-managed account id starts with a digit.
-var serviceAgentName = regexp.MustCompile(`^service-[0-9]+$`)
-
-// googleManagedAccount says which kind of Google-managed account email is,
-// or "" for a user-managed one (NAME@PROJECT.iam.gserviceaccount.com).
-// Source: https://cloud.google.com/iam/docs/service-account-types.
-func googleManagedAccount(email string) string {
-	name, domain, _ := strings.Cut(email, "@")
-	project, userManaged := strings.CutSuffix(domain, ".iam.gserviceaccount.com")
-	switch {
-	case domain == "developer.gserviceaccount.com" && strings.HasSuffix(name, "-compute"):
-		return "the Compute Engine default service account, which every VM of the project may run as and which often holds Editor"
-	case domain == "appspot.gserviceaccount.com":
-		return "the App Engine default service account, which App Engine and Cloud Functions workloads share and which often holds Editor"
-	case !userManaged || strings.HasPrefix(project, "gcp-sa-") || serviceAgentName.MatchString(name):
-		return "a Google-managed service account (a service agent), which acts for a Google service, not for your job"
+func (v *validator) zone(region, zone string) {
+	regionOK := v.required("region", region)
+	if regionOK && !regionPattern.MatchString(region) {
+		v.add("region", region, "is not a region; allowed: a region such as asia-northeast1")
+		regionOK = false
 	}
-	return ""
-}
-
-// identity checks the identity mode and the GSA it uses, if any.
-func (v *validator) identity(a, given WorkloadIdentityCronJobArgs) {
-	if !slices.Contains(identityModes, a.IdentityMode) {
-		v.add("identityMode", a.IdentityMode, "is not an identity mode; allowed: %s", strings.Join(identityModes, ", "))
+	if !v.required("zone", zone) {
 		return
 	}
-	if a.IdentityMode == Direct {
-		for key, value := range map[string]string{
-			"serviceAccountId":      given.ServiceAccountID,
-			"serviceAccountEmail":   given.ServiceAccountEmail,
-			"serviceAccountProject": given.ServiceAccountProject,
-		} {
-			if value != "" {
-				v.add(key, value, "has no effect with {identityMode} direct, which uses no GSA; remove it, or use impersonation")
+	if !zonePattern.MatchString(zone) {
+		v.add("zone", zone, "is not a zone; allowed: a zone such as asia-northeast1-a")
+		return
+	}
+	if regionOK && zone[:len(zone)-2] != region {
+		v.add("zone", zone, "is not in region %q; allowed: %s-a, %s-b, ...", region, region, region)
+	}
+}
+
+func (v *validator) nodePool(a WorkloadIdentityCronJobArgs) {
+	v.required("machineType", a.MachineType)
+	v.atLeast("nodeCount", *a.NodeCount, 1)
+	v.atLeast("diskSizeGb", *a.DiskSizeGB, minDiskSizeGB)
+	if !slices.Contains(diskTypes, a.DiskType) {
+		v.add("diskType", a.DiskType, "is not a GKE node disk type; allowed: %s", strings.Join(diskTypes, ", "))
+	} else if strings.HasPrefix(a.DiskType, "hyperdisk-") && strings.HasPrefix(a.MachineType, "n1-") {
+		v.add("diskType", a.DiskType, "does not work with {machineType} %s; allowed: a pd-* disk type, or a machine type that supports Hyperdisk such as c3-standard-4", a.MachineType)
+	}
+	if *a.Preemptible && a.Spot {
+		v.add("spot", "true", "is set together with {preemptible}; allowed: at most one of them (spot is the newer kind)")
+	}
+}
+
+// ranges checks the four ranges the cluster is built from, then that none of
+// them overlaps another.
+func (v *validator) ranges(a WorkloadIdentityCronJobArgs) {
+	keys := []string{"subnetCidr", "podsCidr", "servicesCidr", "masterCidr"}
+	values := []string{a.SubnetCIDR, a.PodsCIDR, a.ServicesCIDR, a.MasterCIDR}
+	prefixes := make([]netip.Prefix, len(keys))
+	valid := make([]bool, len(keys))
+	for i, key := range keys {
+		prefixes[i], valid[i] = v.privateRange(key, values[i])
+	}
+	if master := prefixes[3]; valid[3] && master.Bits() != masterPrefixLength {
+		v.add("masterCidr", a.MasterCIDR, "is a /%d; allowed: exactly a /%d", master.Bits(), masterPrefixLength)
+	}
+	for i := range keys {
+		for j := i + 1; j < len(keys); j++ {
+			if valid[i] && valid[j] && prefixes[i].Overlaps(prefixes[j]) {
+				v.add(keys[j], values[j], "overlaps {%s} %s; allowed: a range disjoint from the other ranges", keys[i], values[i])
 			}
 		}
-		return
-	}
-	v.accountID(a.ServiceAccountID)
-	if given.ServiceAccountProject != "" {
-		v.projectID("serviceAccountProject", given.ServiceAccountProject)
-	}
-	if a.ServiceAccountEmail == "" {
-		return
-	}
-	switch {
-	case !emailPattern.MatchString(a.ServiceAccountEmail):
-		v.add("serviceAccountEmail", a.ServiceAccountEmail, "is not a service account email; allowed: NAME@PROJECT.iam.gserviceaccount.com or another *.gserviceaccount.com address")
-	case a.ServiceAccountID != "":
-		v.add("serviceAccountEmail", a.ServiceAccountEmail, "names an existing GSA while {serviceAccountId} names one to create; allowed: one of them")
-	case googleManagedAccount(a.ServiceAccountEmail) != "" && !a.AllowGoogleManagedServiceAccount:
-		v.add("serviceAccountEmail", a.ServiceAccountEmail, "is %s; allowed: a service account of the job's own, or set {allowGoogleManagedServiceAccount} to true",
-			googleManagedAccount(a.ServiceAccountEmail))
-	case given.ServiceAccountProject != "" && emailProject(a.ServiceAccountEmail) != "" &&
-		given.ServiceAccountProject != emailProject(a.ServiceAccountEmail):
-		v.add("serviceAccountProject", given.ServiceAccountProject, "is not the project of {serviceAccountEmail} %s; remove it", a.ServiceAccountEmail)
 	}
 }
 
-func (v *validator) additionalProjectRoles(a WorkloadIdentityCronJobArgs) {
-	for _, project := range slices.Sorted(maps.Keys(a.AdditionalProjectRoles)) {
-		key := "additionalProjectRoles." + project
-		if project == a.ServiceAccountProject {
-			v.add(key, project, "is the project that {roles} are granted on; put these roles in {roles}")
+func (v *validator) privateRange(key, value string) (netip.Prefix, bool) {
+	p, ok := v.cidr(key, value)
+	if !ok {
+		return p, false
+	}
+	if !slices.ContainsFunc(privateRanges, func(r netip.Prefix) bool { return r.Bits() <= p.Bits() && r.Contains(p.Addr()) }) {
+		v.add(key, value, "is not a private range; allowed: inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10")
+		return p, false
+	}
+	return p, true
+}
+
+func (v *validator) authorizedNetworks(cidrs []string, allowAnywhere bool) {
+	if len(cidrs) == 0 {
+		v.add("authorizedNetworks", "[]", "is required; allowed: a list of CIDRs that includes the address of the machine running pulumi")
+	}
+	for i, cidr := range cidrs {
+		key := fmt.Sprintf("authorizedNetworks[%d]", i)
+		if addr, err := netip.ParseAddr(cidr); err == nil && addr.Is4() {
+			v.add(key, cidr, "is an address, not a range; allowed: %s/32 for that address alone", cidr)
 			continue
 		}
-		v.projectID(key, project)
-		v.roles(key, a.AdditionalProjectRoles[project], a)
+		if p, ok := v.cidr(key, cidr); ok && p.Bits() == 0 && !allowAnywhere {
+			v.add(key, cidr, "opens the control plane to the whole internet; allowed: narrower CIDRs, or set {allowControlPlaneFromAnywhere} to true")
+		}
 	}
 }
 
-// existingCluster checks how the cluster is named, and refuses every
+// clusterToUse checks how the cluster is named, and refuses every
 // argument that only shapes a cluster gkewi creates: with an existing
 // cluster, it would silently do nothing.
-func (v *validator) existingCluster(given WorkloadIdentityCronJobArgs) {
+func (v *validator) clusterToUse(given WorkloadIdentityCronJobArgs) {
 	v.clusterReference(given)
 	for _, arg := range []struct {
 		key   string
@@ -185,8 +186,8 @@ func (v *validator) kubernetesAuth(value string) {
 	}
 }
 
-// newCluster checks what the network, the cluster and its nodes are built from.
-func (v *validator) newCluster(a WorkloadIdentityCronJobArgs) {
+// clusterToCreate checks what the network, the cluster and its nodes are built from.
+func (v *validator) clusterToCreate(a WorkloadIdentityCronJobArgs) {
 	if a.ClusterProject != a.Project {
 		v.add("clusterProject", a.ClusterProject, "is only for a cluster named by {kubeconfig}; set {existingCluster} and its project, or remove it")
 	}
@@ -212,47 +213,4 @@ func (v *validator) newCluster(a WorkloadIdentityCronJobArgs) {
 // Private Google Access.
 func googleRegistry(domain string) bool {
 	return domain == "gcr.io" || strings.HasSuffix(domain, ".gcr.io") || strings.HasSuffix(domain, ".pkg.dev")
-}
-
-// kubernetesObjects checks the namespace and the KSA, created or existing.
-func (v *validator) kubernetesObjects(a WorkloadIdentityCronJobArgs) {
-	if *a.CreateNamespace {
-		v.namespace(a.Namespace)
-	} else {
-		v.kubernetesName("namespace", a.Namespace, validation.IsDNS1123Label)
-	}
-	v.kubernetesName("kubernetesServiceAccount", a.KubernetesServiceAccount, validation.IsDNS1123Label)
-	if !*a.CreateKubernetesServiceAccount && *a.CreateNamespace {
-		v.add("createKubernetesServiceAccount", "false", "needs an existing namespace, since a new one holds no KSA; set {createNamespace} to false")
-	}
-}
-
-// isSet tells whether an argument was given: not its type's zero value.
-func isSet(value any) bool {
-	switch x := value.(type) {
-	case string:
-		return x != ""
-	case bool:
-		return x
-	case []string:
-		return x != nil
-	case *bool:
-		return x != nil
-	case *int:
-		return x != nil
-	}
-	return false
-}
-
-// display shows an argument's value as the user gave it.
-func display(value any) string {
-	switch x := value.(type) {
-	case *bool:
-		return fmt.Sprint(*x)
-	case *int:
-		return fmt.Sprint(*x)
-	case []string:
-		return fmt.Sprintf("%q", x)
-	}
-	return fmt.Sprint(value)
 }

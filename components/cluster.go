@@ -98,8 +98,9 @@ func (args WorkloadIdentityCronJobArgs) kubeconfigClusterArgs() kubeconfigCluste
 // useKubeconfigCluster creates no cloud resource: it talks to a cluster that
 // exists, through the given provider or one made from the kubeconfig, and
 // checks nothing about it.
-func useKubeconfigCluster(ctx *pulumi.Context, name string, args kubeconfigClusterArgs, opts ...pulumi.ResourceOption,
+func useKubeconfigCluster(ctx *pulumi.Context, name string, args kubeconfigClusterArgs, parts partOptions,
 ) (*cluster, error) {
+	opts := parts.local()
 	none := pulumi.String("").ToStringOutput()
 	kubeconfig := secretString(pulumi.String(args.Kubeconfig).ToStringOutput())
 	provider := args.Provider
@@ -120,12 +121,25 @@ func useKubeconfigCluster(ctx *pulumi.Context, name string, args kubeconfigClust
 	}, nil
 }
 
+type namedClusterArgs struct {
+	Live *liveCluster
+	// Auth and DeleteUnreachable configure the Kubernetes provider.
+	Auth              string
+	DeleteUnreachable *bool
+}
+
+// namedClusterArgs is what this part takes from the component's arguments.
+func (args WorkloadIdentityCronJobArgs) namedClusterArgs(live *liveCluster) namedClusterArgs {
+	return namedClusterArgs{Live: live, Auth: args.KubernetesAuth, DeleteUnreachable: args.DeleteUnreachable}
+}
+
 // useNamedCluster creates no cloud resource: it talks to a cluster that the
 // preflight looked up, the way it talks to one it creates.
-func useNamedCluster(ctx *pulumi.Context, name string, live *liveCluster, auth string, deleteUnreachable *bool,
-	parent pulumi.ResourceOrInvokeOption,
-) (*cluster, error) {
-	kubeconfig, provider, err := gkeProvider(ctx, name, pulumi.Any(live.access), auth, deleteUnreachable, parent)
+func useNamedCluster(ctx *pulumi.Context, name string, args namedClusterArgs, parts partOptions) (*cluster, error) {
+	live := args.Live
+	// Nothing here calls a Google API but the token's invoke.
+	local := partOptions{parent: parts.parent}
+	kubeconfig, provider, err := gkeProvider(ctx, name, pulumi.Any(live.access), args.Auth, args.DeleteUnreachable, local)
 	if err != nil {
 		return nil, err
 	}
@@ -142,12 +156,10 @@ func useNamedCluster(ctx *pulumi.Context, name string, live *liveCluster, auth s
 
 // newCluster creates the nodes' own service account, a private, VPC-native,
 // zonal cluster with Workload Identity, its node pool, and a Kubernetes
-// provider that talks to it. parent is the option of resources that call no
-// Google API; opts those of the rest.
-func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parent pulumi.ResourceOrInvokeOption,
-	opts ...pulumi.ResourceOption,
-) (*cluster, error) {
-	nodeSA, nodeGrant, err := newNodeServiceAccount(ctx, name, args, parent, opts...)
+// provider that talks to it.
+func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOptions) (*cluster, error) {
+	opts := parts.google()
+	nodeSA, nodeGrant, err := newNodeServiceAccount(ctx, name, args, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -195,11 +207,11 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parent pulum
 	if err != nil {
 		return nil, fmt.Errorf("creating cluster: %w", err)
 	}
-	pool, err := newNodePool(ctx, name, args, gke.Name, nodeSA.Email, parent, opts...)
+	pool, err := newNodePool(ctx, name, args, gke.Name, nodeSA.Email, parts)
 	if err != nil {
 		return nil, err
 	}
-	pullable, err := grantImagePull(ctx, name, args.RegistryProject, nodeSA.Email, opts...)
+	pullable, err := grantImagePull(ctx, name, args.RegistryProject, nodeSA.Email, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +220,7 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parent pulum
 			return clusterAccess{Project: args.Project, Location: args.Zone, Name: v[0].(string),
 				Endpoint: v[1].(string), CACertificate: v[2].(string)}
 		}).(pulumi.AnyOutput)
-	kubeconfig, provider, err := gkeProvider(ctx, name, access, args.Auth, args.DeleteUnreachable, parent, opts...)
+	kubeconfig, provider, err := gkeProvider(ctx, name, access, args.Auth, args.DeleteUnreachable, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -227,10 +239,10 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parent pulum
 
 // newNodeServiceAccount gives the nodes an account of their own, so that they
 // never run as the project's default compute service account.
-func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, parent pulumi.ResourceOption,
-	opts ...pulumi.ResourceOption,
+func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, parts partOptions,
 ) (*serviceaccount.Account, pulumi.Resource, error) {
-	suffix, err := randomSuffix(ctx, name+"-node-sa-suffix", nil, parent)
+	opts := parts.google()
+	suffix, err := randomSuffix(ctx, name+"-node-sa-suffix", nil, parts.local()...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -259,7 +271,7 @@ func newNodeServiceAccount(ctx *pulumi.Context, name string, args clusterArgs, p
 // a node, as terraform-google-kubernetes-engine's update-variant modules do
 // with random_id keepers and create_before_destroy.
 func newNodePool(ctx *pulumi.Context, name string, args clusterArgs, clusterName, nodeSA pulumi.StringOutput,
-	parent pulumi.ResourceOrInvokeOption, opts ...pulumi.ResourceOption,
+	parts partOptions,
 ) (*container.NodePool, error) {
 	config := &container.NodePoolNodeConfigArgs{
 		MachineType:    pulumi.String(args.MachineType),
@@ -288,7 +300,7 @@ func newNodePool(ctx *pulumi.Context, name string, args clusterArgs, clusterName
 		"preemptible":    pulumi.String(fmt.Sprint(args.Preemptible)),
 		"spot":           pulumi.String(fmt.Sprint(args.Spot)),
 		"serviceAccount": nodeSA,
-	}, parent)
+	}, parts.local()...)
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +315,7 @@ func newNodePool(ctx *pulumi.Context, name string, args clusterArgs, clusterName
 			AutoRepair:  pulumi.Bool(true),
 			AutoUpgrade: pulumi.Bool(true),
 		},
-	}, opts...)
+	}, parts.google()...)
 	if err != nil {
 		return nil, fmt.Errorf("creating node pool: %w", err)
 	}
@@ -312,8 +324,7 @@ func newNodePool(ctx *pulumi.Context, name string, args clusterArgs, clusterName
 
 // grantImagePull lets the nodes pull from the registries of project, and of
 // no other: gkewi's own pods use a public image.
-func grantImagePull(ctx *pulumi.Context, name, project string, nodeSA pulumi.StringOutput,
-	opts ...pulumi.ResourceOption,
+func grantImagePull(ctx *pulumi.Context, name, project string, nodeSA pulumi.StringOutput, parts partOptions,
 ) ([]pulumi.Resource, error) {
 	if project == "" {
 		return nil, nil
@@ -322,7 +333,7 @@ func grantImagePull(ctx *pulumi.Context, name, project string, nodeSA pulumi.Str
 		Project: pulumi.String(project),
 		Role:    pulumi.String(ArtifactRegistryReaderRole),
 		Member:  pulumi.Sprintf("serviceAccount:%s", nodeSA),
-	}, opts...)
+	}, parts.google()...)
 	if err != nil {
 		return nil, fmt.Errorf("letting the nodes pull from %s: %w", project, err)
 	}

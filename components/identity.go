@@ -72,27 +72,23 @@ type identity struct {
 	Grants []pulumi.Resource
 }
 
-// newIdentity gives the KSA its Google identity. Every child takes parent;
-// whatever calls a Google API also takes apis, which waits for the APIs.
-func newIdentity(ctx *pulumi.Context, name string, args identityArgs, parent, apis pulumi.ResourceOrInvokeOption,
-) (*identity, error) {
+// newIdentity gives the KSA its Google identity.
+func newIdentity(ctx *pulumi.Context, name string, args identityArgs, parts partOptions) (*identity, error) {
 	if args.Mode == Direct {
-		return newDirectIdentity(ctx, name, args, []pulumi.InvokeOption{parent, apis}, parent, apis)
+		return newDirectIdentity(ctx, name, args, parts)
 	}
-	return newImpersonatedIdentity(ctx, name, args, parent, parent, apis)
+	return newImpersonatedIdentity(ctx, name, args, parts)
 }
 
 // newDirectIdentity grants the roles to the KSA's own principal: no GSA, no
 // key, no impersonation. The principal names the pool's project by number.
-func newDirectIdentity(ctx *pulumi.Context, name string, args identityArgs, invoke []pulumi.InvokeOption,
-	gcp ...pulumi.ResourceOption,
-) (*identity, error) {
+func newDirectIdentity(ctx *pulumi.Context, name string, args identityArgs, parts partOptions) (*identity, error) {
 	project := organizations.LookupProjectOutput(ctx, organizations.LookupProjectOutputArgs{
 		ProjectId: pulumi.String(args.PoolProject),
-	}, invoke...)
+	}, parts.invoke()...)
 	member := pulumi.Sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/subject/ns/%s/sa/%s",
 		project.Number(), args.WorkloadPool, args.Namespace, args.KubernetesServiceAccount)
-	grants, err := grantRoles(ctx, name, args.RolesByProject, args.ServiceAccountProject, member, gcp...)
+	grants, err := grantRoles(ctx, name, args.RolesByProject, args.ServiceAccountProject, member, parts.google()...)
 	if err != nil {
 		return nil, err
 	}
@@ -107,9 +103,10 @@ func newDirectIdentity(ctx *pulumi.Context, name string, args identityArgs, invo
 // newImpersonatedIdentity creates the GSA (or takes an existing one), grants
 // it its roles, and lets the KSA act as it.
 func newImpersonatedIdentity(ctx *pulumi.Context, name string, args identityArgs,
-	parent pulumi.ResourceOption, gcp ...pulumi.ResourceOption,
+	parts partOptions,
 ) (*identity, error) {
-	email, resourceName, err := serviceAccount(ctx, name, args, parent, gcp...)
+	gcp := parts.google()
+	email, resourceName, err := serviceAccount(ctx, name, args, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -137,13 +134,12 @@ func newImpersonatedIdentity(ctx *pulumi.Context, name string, args identityArgs
 
 // serviceAccount is the GSA's email and resource name: an existing GSA's,
 // or those of one it creates.
-func serviceAccount(ctx *pulumi.Context, name string, args identityArgs, parent pulumi.ResourceOption,
-	gcp ...pulumi.ResourceOption,
+func serviceAccount(ctx *pulumi.Context, name string, args identityArgs, parts partOptions,
 ) (email, resourceName pulumi.StringOutput, err error) {
 	if args.ServiceAccountEmail != "" {
 		return pulumi.String(args.ServiceAccountEmail).ToStringOutput(), pulumi.String(args.ServiceAccountName).ToStringOutput(), nil
 	}
-	accountID, err := gsaAccountID(ctx, name, args, parent)
+	accountID, err := gsaAccountID(ctx, name, args, parts.local()...)
 	if err != nil {
 		return email, resourceName, err
 	}
@@ -153,7 +149,7 @@ func serviceAccount(ctx *pulumi.Context, name string, args identityArgs, parent 
 		DisplayName: pulumi.String(truncate(fmt.Sprintf("gkewi %s/%s", args.Namespace, args.KubernetesServiceAccount), maxDisplayNameLength)),
 		Description: pulumi.String(fmt.Sprintf("Used by the CronJob of %s/%s through Workload Identity; managed by gkewi.",
 			args.Namespace, args.KubernetesServiceAccount)),
-	}, gcp...)
+	}, parts.google()...)
 	if err != nil {
 		return email, resourceName, fmt.Errorf("creating service account: %w", err)
 	}

@@ -62,19 +62,19 @@ func (c clusterAccess) tokenKubeconfig(token string) string {
 // way auth says, and the cluster's plugin kubeconfig, which is the one users
 // get: it never holds a token. Both are secret.
 func gkeProvider(ctx *pulumi.Context, name string, access pulumi.AnyOutput, auth string, deleteUnreachable *bool,
-	parent pulumi.ResourceOrInvokeOption, opts ...pulumi.ResourceOption,
+	parts partOptions,
 ) (pulumi.StringOutput, *kubernetes.Provider, error) {
 	userKubeconfig := secretString(access.ApplyT(func(c any) string { return c.(clusterAccess).pluginKubeconfig() }))
 	providerKubeconfig := userKubeconfig
 	if auth == AccessToken {
 		// The GCP provider's own credentials, whatever they are: ADC, an
 		// impersonated account, or just GOOGLE_OAUTH_ACCESS_TOKEN.
-		client := organizations.GetClientConfigOutput(ctx, parent)
+		client := organizations.GetClientConfigOutput(ctx, parts.invoke()...)
 		providerKubeconfig = secretString(pulumi.All(access, client.AccessToken()).ApplyT(func(v []any) string {
 			return v[0].(clusterAccess).tokenKubeconfig(v[1].(string))
 		}))
 	}
-	provider, err := kubernetesProvider(ctx, name, providerKubeconfig, deleteUnreachable, append(opts, parent)...)
+	provider, err := kubernetesProvider(ctx, name, providerKubeconfig, deleteUnreachable, parts.google()...)
 	return userKubeconfig, provider, err
 }
 

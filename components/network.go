@@ -37,7 +37,8 @@ type network struct {
 // newNetwork creates a custom-mode VPC and one subnetwork with Private Google
 // Access, so that private nodes reach Google's APIs and registries without a
 // public address, plus the secondary ranges a VPC-native cluster needs.
-func newNetwork(ctx *pulumi.Context, name string, args networkArgs, opts ...pulumi.ResourceOption) (*network, error) {
+func newNetwork(ctx *pulumi.Context, name string, args networkArgs, parts partOptions) (*network, error) {
+	opts := parts.google()
 	vpc, err := compute.NewNetwork(ctx, name+"-network", &compute.NetworkArgs{
 		Project:               pulumi.String(args.Project),
 		Name:                  pulumi.String(args.Network),

@@ -29,7 +29,8 @@ type existing struct {
 // during preview as during `up`, before any child is registered, so that a
 // wrong assumption fails with the key named and nothing changed, as the
 // Terraform module's data "google_service_account" does.
-func preflight(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, opts ...pulumi.InvokeOption) (*existing, error) {
+func preflight(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, parts partOptions) (*existing, error) {
+	opts := parts.invoke()
 	var found existing
 	var problems []Problem
 	if a.IdentityMode == Impersonation && a.ServiceAccountEmail != "" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -24,6 +25,8 @@ const JobContainerName = "batch"
 const PodSecurityLevel = "restricted"
 
 type workloadArgs struct {
+	// Provider talks to the cluster.
+	Provider                            *kubernetes.Provider
 	Namespace, KubernetesServiceAccount string
 	// CreateNamespace and CreateKSA are false for objects that exist.
 	CreateNamespace, CreateKSA bool
@@ -69,6 +72,7 @@ func (args WorkloadIdentityCronJobArgs) workloadArgs(id *identity, cl *cluster) 
 		Image:                    args.Image,
 		Command:                  args.Command,
 		Verify:                   *args.Verify,
+		Provider:                 cl.KubernetesProvider,
 		IdentityReady:            id.Grants,
 		ImagePullable:            cl.ImagePullable,
 		NodesReady:               cl.NodesReady,
@@ -81,9 +85,10 @@ type workload struct {
 
 // newWorkload makes sure of the namespace and of the KSA (created, or
 // annotated where it exists), then creates the CronJob that runs as that KSA
-// and, when asked, a Job that proves the identity works. opts must carry the
+// and, when asked, a Job that proves the identity works, all through the
 // cluster's provider.
-func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, opts ...pulumi.ResourceOption) (*workload, error) {
+func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, parts partOptions) (*workload, error) {
+	opts := append(parts.local(), pulumi.Provider(args.Provider))
 	// The CronJob's name is a valid label value; the component's name need not be.
 	labels := pulumi.StringMap{
 		"app.kubernetes.io/managed-by": pulumi.String("gkewi"),

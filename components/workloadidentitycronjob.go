@@ -55,41 +55,40 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	if err := ctx.RegisterComponentResource("gkewi:index:WorkloadIdentityCronJob", name, c, opts...); err != nil {
 		return nil, err
 	}
-	child := pulumi.Parent(c)
+	parts := partOptions{parent: pulumi.Parent(c)}
 
-	found, err := preflight(ctx, a, child)
+	found, err := preflight(ctx, a, parts)
 	if err != nil {
 		return nil, fmt.Errorf("WorkloadIdentityCronJob %q: %w", name, err)
 	}
-	apis, err := enableAPIs(ctx, name, a.Project, a.requiredAPIs(), child)
+	apis, err := enableAPIs(ctx, name, a.requiredAPIs(), parts)
 	if err != nil {
 		return nil, err
 	}
-	waitForAPIs := pulumi.DependsOn(apis)
-	onGCP := []pulumi.ResourceOption{child, waitForAPIs}
+	parts.apis = pulumi.DependsOn(apis)
 
 	var cl *cluster
 	switch {
 	case found.cluster != nil:
-		cl, err = useNamedCluster(ctx, name, found.cluster, a.KubernetesAuth, a.DeleteUnreachable, child)
+		cl, err = useNamedCluster(ctx, name, a.namedClusterArgs(found.cluster), parts)
 	case a.existingCluster():
-		cl, err = useKubeconfigCluster(ctx, name, a.kubeconfigClusterArgs(), child)
+		cl, err = useKubeconfigCluster(ctx, name, a.kubeconfigClusterArgs(), parts)
 	default:
 		var net *network
-		if net, err = newNetwork(ctx, name, a.networkArgs(), onGCP...); err == nil {
-			cl, err = newCluster(ctx, name, a.clusterArgs(net), child, onGCP...)
+		if net, err = newNetwork(ctx, name, a.networkArgs(), parts); err == nil {
+			cl, err = newCluster(ctx, name, a.clusterArgs(net), parts)
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
 
-	id, err := newIdentity(ctx, name, a.identityArgs(cl, found.gsaName), child, waitForAPIs)
+	id, err := newIdentity(ctx, name, a.identityArgs(cl, found.gsaName), parts)
 	if err != nil {
 		return nil, err
 	}
 
-	wl, err := newWorkload(ctx, name, a.workloadArgs(id, cl), child, pulumi.Provider(cl.KubernetesProvider))
+	wl, err := newWorkload(ctx, name, a.workloadArgs(id, cl), parts)
 	if err != nil {
 		return nil, err
 	}

@@ -46,9 +46,10 @@ tidy:
 	go mod tidy
 
 # Rewrites tests/testdata/plans/<stack>.yaml (for each stack here and in
-# examples/) and docs/architecture.md from the program.
+# examples/) and docs/architecture.md from the program, and the README's
+# configuration table from the doc comments of the component's arguments.
 plan:
-	go test ./tests -run 'TestPlansAreCurrent|TestArchitectureDiagramIsCurrent' -update
+	go test ./tests -run 'TestPlansAreCurrent|TestArchitectureDiagramIsCurrent|TestREADMEConfigurationTableIsCurrent' -update
 
 preview:
 	pulumi stack select --create $(STACK)

@@ -38,162 +38,191 @@ const (
 // WorkloadIdentityCronJobArgs is everything a user decides. The `pulumi` tag of
 // each field is also its stack configuration key in the gkewi program.
 type WorkloadIdentityCronJobArgs struct {
-	// Project is the GCP project of everything gkewi creates, unless a field
-	// below says otherwise. Required.
+	// Project is the GCP project that holds everything gkewi creates, unless
+	// a field below says otherwise. Required.
 	Project string `pulumi:"project"`
 	// Region is the subnetwork's region. Required unless the cluster exists.
 	Region string `pulumi:"region,optional"`
-	// Zone is the zonal cluster's location, inside Region. Required unless
-	// the cluster exists; then optional, for the metadata server log filter.
+	// Zone is the zonal cluster's zone, inside Region. Required unless the
+	// cluster exists; then optional, for the metadata server log filter of a
+	// cluster named by Kubeconfig.
 	Zone string `pulumi:"zone,optional"`
 
 	// IdentityMode is "impersonation" (the KSA acts as a GSA) or "direct"
-	// (the roles go to the KSA's own principal, and no GSA exists).
+	// (the KSA's own principal gets the roles, and no GSA exists).
 	// Optional; default: impersonation.
 	IdentityMode string `pulumi:"identityMode,optional"`
-	// ServiceAccountID is the id of the GSA to create. Optional; default:
-	// derived from the component name plus a random suffix, at most 30 characters.
+	// ServiceAccountID is the account id of the GSA to create, 6-30
+	// characters. Optional; default: the component name plus a random suffix.
 	ServiceAccountID string `pulumi:"serviceAccountId,optional"`
 	// ServiceAccountEmail is an existing GSA to bind instead of creating one,
-	// looked up during preview. Optional; exclusive with ServiceAccountID.
+	// looked up during preview. Not a Google-managed account (the Compute
+	// Engine or App Engine default account, or a service agent) unless
+	// AllowGoogleManagedServiceAccount is set. Optional.
 	ServiceAccountEmail string `pulumi:"serviceAccountEmail,optional"`
-	// AllowGoogleManagedServiceAccount permits a ServiceAccountEmail that
-	// Google manages: the Compute Engine or App Engine default account, or a
-	// service agent. Optional; default: false.
+	// AllowGoogleManagedServiceAccount permits a Google-managed account in
+	// ServiceAccountEmail. Such an account is shared with other workloads
+	// and often holds Editor. Optional; default: false.
 	AllowGoogleManagedServiceAccount bool `pulumi:"allowGoogleManagedServiceAccount,optional"`
-	// ServiceAccountProject holds the created GSA, and Roles are granted on
-	// it. Optional; default: Project.
+	// ServiceAccountProject is the project that holds the GSA, where Roles
+	// are granted. Optional; default: Project, or the existing GSA's project.
 	ServiceAccountProject string `pulumi:"serviceAccountProject,optional"`
 	// Roles are granted on ServiceAccountProject, each as an additive IAM
-	// member. Optional; default (when nil): ["roles/browser"], or none for an
-	// existing GSA.
+	// member that never removes other members. roles/browser is the smallest
+	// predefined role that holds resourcemanager.projects.get; [] grants
+	// none. Optional; default: ["roles/browser"], or none for an existing GSA.
 	Roles []string `pulumi:"roles,optional"`
-	// AdditionalProjectRoles grants roles on further projects: project id to
-	// roles. Optional.
+	// AdditionalProjectRoles grants more roles on other projects:
+	// {other-project: [roles/...]}. Optional.
 	AdditionalProjectRoles map[string][]string `pulumi:"additionalProjectRoles,optional"`
-	// AllowBasicRoles permits roles/owner and roles/editor. Optional; default: false.
+	// AllowBasicRoles permits roles/owner and roles/editor in Roles and
+	// AdditionalProjectRoles. Optional; default: false.
 	AllowBasicRoles bool `pulumi:"allowBasicRoles,optional"`
-	// AllowEscalationRoles permits roles that let the job act as other
-	// identities or change IAM, such as roles/iam.serviceAccountTokenCreator.
+	// AllowEscalationRoles permits the roles that let the job act as other
+	// identities or change IAM: `roles/iam.workloadIdentityUser`,
+	// `roles/iam.serviceAccountTokenCreator`,
+	// `roles/iam.serviceAccountOpenIdTokenCreator`,
+	// `roles/iam.serviceAccountUser`, `roles/iam.serviceAccountKeyAdmin`,
+	// `roles/iam.serviceAccountAdmin`, `roles/resourcemanager.projectIamAdmin`,
+	// `roles/iam.securityAdmin` and `roles/container.admin`.
 	// Optional; default: false.
 	AllowEscalationRoles bool `pulumi:"allowEscalationRoles,optional"`
 
-	// ExistingCluster is a GKE cluster to use, looked up during preview:
-	// with it, no network and no cluster are created, and gkewi talks to the
-	// cluster as it would to one it created. Optional.
+	// ExistingCluster is an existing GKE cluster, {name: NAME, location:
+	// ZONE_OR_REGION, project: PROJECT}, looked up during preview. No network
+	// and no cluster are created, the settings of those are refused, and
+	// gkewi talks to the cluster as it would to one it created. Optional.
 	ExistingCluster *ExistingCluster `pulumi:"existingCluster,optional"`
-	// Kubeconfig of an existing cluster (its contents or a path), for a
-	// cluster that ExistingCluster cannot name. Optional.
+	// Kubeconfig is the escape hatch for a cluster that ExistingCluster
+	// cannot name: its kubeconfig, the contents or a path (set it as a
+	// secret). gkewi checks nothing about that cluster. Optional.
 	Kubeconfig string `pulumi:"kubeconfig,optional"`
 	// KubernetesProvider of an existing cluster, for Go callers, instead of
 	// Kubeconfig. Optional.
 	KubernetesProvider *kubernetes.Provider `pulumi:"-"`
-	// ClusterProject is the project of the cluster named by Kubeconfig or
-	// KubernetesProvider, whose workload pool the KSA belongs to. Optional;
-	// default: Project.
+	// ClusterProject is the project of the cluster that Kubeconfig names,
+	// whose workload pool the KSA is in. Optional; default: Project.
 	ClusterProject string `pulumi:"clusterProject,optional"`
-	// KubernetesAuth is how gkewi authenticates to a GKE cluster: "authPlugin"
-	// (gke-gcloud-auth-plugin with Application Default Credentials) or
-	// "accessToken" (the GCP provider's own access token, for credentials
-	// that are only a token). Optional; default: authPlugin.
+	// KubernetesAuth is how gkewi authenticates to a GKE cluster it creates
+	// or names: "authPlugin" (gke-gcloud-auth-plugin with Application
+	// Default Credentials) or "accessToken" (the GCP provider's own token,
+	// for credentials that are only a token). Optional; default: authPlugin.
 	KubernetesAuth string `pulumi:"kubernetesAuth,optional"`
-	// DeleteUnreachable lets a destroy forget the Kubernetes objects of a
-	// cluster that can no longer be reached. Optional; default: unset, so
-	// that PULUMI_K8S_DELETE_UNREACHABLE decides.
+	// DeleteUnreachable is the Kubernetes provider's deleteUnreachable: true
+	// lets a destroy drop the Kubernetes objects of a cluster that can no
+	// longer be reached. Refused as true with KubernetesAuth accessToken.
+	// Optional; default: unset, so that PULUMI_K8S_DELETE_UNREACHABLE decides.
 	DeleteUnreachable *bool `pulumi:"deleteUnreachable,optional"`
 
-	// Network is the name of the custom-mode VPC to create. Required unless
-	// the cluster exists.
-	Network string `pulumi:"network,optional"`
-	// Subnetwork is the name of the subnetwork to create. Required unless the
-	// cluster exists.
-	Subnetwork string `pulumi:"subnetwork,optional"`
+	// Network is the custom-mode VPC to create. Required unless the cluster
+	// exists.
+	Network string `pulumi:"network,optional" gkewi:"newCluster"`
+	// Subnetwork is the subnetwork to create, with Private Google Access.
+	// Required unless the cluster exists.
+	Subnetwork string `pulumi:"subnetwork,optional" gkewi:"newCluster"`
 	// SubnetCIDR is the subnetwork's primary range, used by the nodes.
 	// Required unless the cluster exists.
-	SubnetCIDR string `pulumi:"subnetCidr,optional"`
+	SubnetCIDR string `pulumi:"subnetCidr,optional" gkewi:"newCluster"`
 	// PodsCIDR is the secondary range for pods. Optional; default: 10.16.0.0/14.
-	PodsCIDR string `pulumi:"podsCidr,optional"`
+	PodsCIDR string `pulumi:"podsCidr,optional" gkewi:"newCluster"`
 	// ServicesCIDR is the secondary range for services. Optional; default: 10.20.0.0/20.
-	ServicesCIDR string `pulumi:"servicesCidr,optional"`
-	// CloudNAT gives the private nodes a way out to registries other than
-	// Google's, such as Docker Hub. Optional; default: false.
-	CloudNAT bool `pulumi:"cloudNat,optional"`
+	ServicesCIDR string `pulumi:"servicesCidr,optional" gkewi:"newCluster"`
+	// CloudNAT adds a Cloud Router and Cloud NAT, so that private nodes can
+	// pull from registries outside Google's, such as Docker Hub.
+	// Optional; default: false.
+	CloudNAT bool `pulumi:"cloudNat,optional" gkewi:"newCluster"`
 
-	// ClusterName is the GKE cluster's name. Required unless the cluster
-	// exists; then optional, for the metadata server log filter.
+	// ClusterName is the GKE cluster, at most 40 characters. Required unless
+	// the cluster exists; then optional, for the metadata server log filter
+	// of a cluster named by Kubeconfig.
 	ClusterName string `pulumi:"clusterName,optional"`
-	// MasterCIDR is the control plane's private /28. Required unless the cluster exists.
-	MasterCIDR string `pulumi:"masterCidr,optional"`
-	// AuthorizedNetworks may reach the control plane's public endpoint; the
+	// MasterCIDR is the control plane's private range, exactly a /28.
+	// Required unless the cluster exists.
+	MasterCIDR string `pulumi:"masterCidr,optional" gkewi:"newCluster"`
+	// AuthorizedNetworks are the CIDRs that may reach the control plane. The
 	// machine that runs `pulumi up` must be inside one. Required unless the
 	// cluster exists.
-	AuthorizedNetworks []string `pulumi:"authorizedNetworks,optional"`
+	AuthorizedNetworks []string `pulumi:"authorizedNetworks,optional" gkewi:"newCluster"`
 	// AllowControlPlaneFromAnywhere permits 0.0.0.0/0 in AuthorizedNetworks.
 	// Optional; default: false.
-	AllowControlPlaneFromAnywhere bool `pulumi:"allowControlPlaneFromAnywhere,optional"`
-	// DeletionProtection protects the cluster in GKE and in Pulumi state.
-	// Optional; default: true.
-	DeletionProtection *bool `pulumi:"deletionProtection,optional"`
+	AllowControlPlaneFromAnywhere bool `pulumi:"allowControlPlaneFromAnywhere,optional" gkewi:"newCluster"`
+	// DeletionProtection protects the cluster from deletion: the GCP provider
+	// refuses to delete it (a check in the provider, not a setting that GKE
+	// holds), and Pulumi state marks it protected. Optional; default: true.
+	DeletionProtection *bool `pulumi:"deletionProtection,optional" gkewi:"newCluster"`
 
-	// NodePoolName starts the name of the cluster's node pool, which ends in
-	// a random suffix so that a new pool can replace it before it goes.
-	// Optional; default: "primary".
-	NodePoolName string `pulumi:"nodePoolName,optional"`
-	// MachineType of the nodes. Optional; default: n1-standard-1.
-	MachineType string `pulumi:"machineType,optional"`
+	// NodePoolName starts the name of the node pool, at most 35 characters,
+	// which ends in a random suffix such as primary-3f9a: a change that needs
+	// a new pool creates it before it deletes the old one, so the job always
+	// has a node. Optional; default: primary.
+	NodePoolName string `pulumi:"nodePoolName,optional" gkewi:"newCluster"`
+	// MachineType is the nodes' machine type. Optional; default: n1-standard-1.
+	MachineType string `pulumi:"machineType,optional" gkewi:"newCluster"`
 	// NodeCount is the number of nodes. Optional; default: 1.
-	NodeCount *int `pulumi:"nodeCount,optional"`
-	// DiskSizeGB is each node's boot disk size. Optional; default: 100.
-	DiskSizeGB *int `pulumi:"diskSizeGb,optional"`
-	// DiskType is each node's boot disk type. Optional; default: pd-standard.
-	DiskType string `pulumi:"diskType,optional"`
-	// Preemptible nodes are cheap and reclaimed at short notice. Optional;
-	// default: true unless Spot is set.
-	Preemptible *bool `pulumi:"preemptible,optional"`
-	// Spot nodes are the newer kind of preemptible node. Optional; default: false.
-	Spot bool `pulumi:"spot,optional"`
+	NodeCount *int `pulumi:"nodeCount,optional" gkewi:"newCluster"`
+	// DiskSizeGB is each node's boot disk size, at least 10. Optional; default: 100.
+	DiskSizeGB *int `pulumi:"diskSizeGb,optional" gkewi:"newCluster"`
+	// DiskType is each node's boot disk type: pd-standard, pd-balanced,
+	// pd-ssd, or hyperdisk-balanced (not on n1- machines).
+	// Optional; default: pd-standard.
+	DiskType string `pulumi:"diskType,optional" gkewi:"newCluster"`
+	// Preemptible nodes are cheap, but reclaimed at short notice.
+	// Optional; default: true unless Spot is set.
+	Preemptible *bool `pulumi:"preemptible,optional" gkewi:"newCluster"`
+	// Spot nodes are the newer kind of preemptible node; set Preemptible to
+	// false with it. Optional; default: false.
+	Spot bool `pulumi:"spot,optional" gkewi:"newCluster"`
 
-	// Namespace is the Kubernetes namespace of the KSA and the CronJob. Required.
+	// Namespace is the Kubernetes namespace of the KSA and the CronJob; when
+	// gkewi creates it, not default or kube-*. Required.
 	Namespace string `pulumi:"namespace"`
 	// CreateNamespace false uses an existing namespace. Optional; default: true.
 	CreateNamespace *bool `pulumi:"createNamespace,optional"`
 	// KubernetesServiceAccount is the KSA the CronJob runs as. Required.
 	KubernetesServiceAccount string `pulumi:"kubernetesServiceAccount"`
 	// CreateKubernetesServiceAccount false annotates an existing KSA instead
-	// of creating it. Optional; default: true.
+	// of creating it, which needs CreateNamespace false. Optional; default: true.
 	CreateKubernetesServiceAccount *bool `pulumi:"createKubernetesServiceAccount,optional"`
-	// CronJobName is the CronJob's name. Optional; default: the component name.
+	// CronJobName is the CronJob, at most 52 characters. Optional; default:
+	// the component name.
 	CronJobName string `pulumi:"cronJobName,optional"`
-	// Schedule is the CronJob's schedule in cron syntax. Required.
+	// Schedule is the cron schedule: 5 fields, or @hourly, @daily, and so
+	// on. Required.
 	Schedule string `pulumi:"schedule"`
-	// TimeZone is the IANA time zone of Schedule. Optional; default: the
-	// control plane's, which is UTC on GKE.
+	// TimeZone is the schedule's IANA time zone, such as Asia/Tokyo. Set it
+	// here: Kubernetes refuses CRON_TZ= inside the schedule. Optional;
+	// default: the control plane's, which is UTC on GKE.
 	TimeZone string `pulumi:"timeZone,optional"`
-	// Image is the job's container image. Optional; default: Google's
-	// google-cloud-cli image, which private nodes pull through Private Google
-	// Access.
+	// Image is the job's image. Private nodes pull from Google's registries
+	// (gcr.io, *.pkg.dev) through Private Google Access; Docker Hub works only
+	// through GKE's partial mirror, and other registries not at all, so gkewi
+	// refuses other images unless CloudNAT is on. Optional; default:
+	// gcr.io/google.com/cloudsdktool/google-cloud-cli:stable.
 	Image string `pulumi:"image,optional"`
 	// ImageRegistryProject is the project whose registry holds Image, where
-	// a new cluster's nodes get roles/artifactregistry.reader, or "none" for
-	// a public image. Optional; default: the project in Image
+	// the nodes of a new cluster get roles/artifactregistry.reader and no
+	// other; "none" for a public image of someone else's, such as
+	// gcr.io/kaniko-project/executor. Optional; default: the project in Image
 	// (REGION-docker.pkg.dev/PROJECT/..., gcr.io/PROJECT/...), or none for
 	// Google's public images and registries outside Google.
-	ImageRegistryProject string `pulumi:"imageRegistryProject,optional"`
-	// Command is the job's command. Optional; default (when nil): gcloud
-	// projects describe, of the project the roles are granted on.
+	ImageRegistryProject string `pulumi:"imageRegistryProject,optional" gkewi:"newCluster"`
+	// Command is the job's command and its arguments. Optional; default:
+	// ["gcloud", "projects", "describe", ServiceAccountProject].
 	Command []string `pulumi:"command,optional"`
-	// ConcurrencyPolicy is Allow, Forbid or Replace. Optional; default: Forbid.
+	// ConcurrencyPolicy is what happens when a run is due while the last one
+	// still goes: Allow, Forbid or Replace. Optional; default: Forbid.
 	ConcurrencyPolicy string `pulumi:"concurrencyPolicy,optional"`
-	// StartingDeadlineSeconds is how late a run may start; at least 10.
-	// Optional; default: 300.
+	// StartingDeadlineSeconds is how late a run may start, at least 10. A
+	// CronJob that misses more than 100 starts stops scheduling; a deadline
+	// prevents that. Optional; default: 300.
 	StartingDeadlineSeconds *int `pulumi:"startingDeadlineSeconds,optional"`
-	// BackoffLimit is how often a failed run is retried; pods lost to node
-	// preemption do not count. Optional; default: 3.
+	// BackoffLimit is how often a failed run is retried. Pods lost to a
+	// reclaimed preemptible node do not count. Optional; default: 3.
 	BackoffLimit *int `pulumi:"backoffLimit,optional"`
-	// ActiveDeadlineSeconds ends a run that takes longer. Optional; default: 600.
+	// ActiveDeadlineSeconds stops a run that takes longer. Optional; default: 600.
 	ActiveDeadlineSeconds *int `pulumi:"activeDeadlineSeconds,optional"`
-	// Verify runs a Job during deployment that fails the deployment unless the
-	// KSA acts as its Google identity. Optional; default: true.
+	// Verify runs a Job during `pulumi up` that fails the deployment unless
+	// the KSA acts as its Google identity and gets a token. Optional; default: true.
 	Verify *bool `pulumi:"verify,optional"`
 }
 

@@ -195,23 +195,6 @@ func (v *validator) cidr(key, value string) (netip.Prefix, bool) {
 	return p, true
 }
 
-// isSet tells whether an argument was given: not its type's zero value.
-func isSet(value any) bool {
-	switch x := value.(type) {
-	case string:
-		return x != ""
-	case bool:
-		return x
-	case []string:
-		return x != nil
-	case *bool:
-		return x != nil
-	case *int:
-		return x != nil
-	}
-	return false
-}
-
 // display shows an argument's value as the user gave it.
 func display(value any) string {
 	switch x := value.(type) {

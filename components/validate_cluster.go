@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -96,23 +97,22 @@ func (v *validator) authorizedNetworks(cidrs []string, allowAnywhere bool) {
 // cluster, it would silently do nothing.
 func (v *validator) clusterToUse(given WorkloadIdentityCronJobArgs) {
 	v.clusterReference(given)
-	for _, arg := range []struct {
-		key   string
-		value any
-	}{
-		{"network", given.Network}, {"subnetwork", given.Subnetwork}, {"subnetCidr", given.SubnetCIDR},
-		{"podsCidr", given.PodsCIDR}, {"servicesCidr", given.ServicesCIDR}, {"cloudNat", given.CloudNAT},
-		{"masterCidr", given.MasterCIDR}, {"authorizedNetworks", given.AuthorizedNetworks},
-		{"allowControlPlaneFromAnywhere", given.AllowControlPlaneFromAnywhere},
-		{"deletionProtection", given.DeletionProtection}, {"nodePoolName", given.NodePoolName},
-		{"machineType", given.MachineType}, {"nodeCount", given.NodeCount}, {"diskSizeGb", given.DiskSizeGB},
-		{"diskType", given.DiskType}, {"preemptible", given.Preemptible}, {"spot", given.Spot},
-		{"imageRegistryProject", given.ImageRegistryProject},
-	} {
-		if isSet(arg.value) {
-			v.add(arg.key, display(arg.value), "has no effect with an existing cluster; remove it")
+	fields := reflect.ValueOf(given)
+	for _, field := range reflect.VisibleFields(fields.Type()) {
+		if value := fields.FieldByIndex(field.Index); field.Tag.Get("gkewi") == newClusterOnly && !value.IsZero() {
+			v.add(argKey(field), display(value.Interface()), "has no effect with an existing cluster; remove it")
 		}
 	}
+}
+
+// newClusterOnly, as a field's `gkewi` tag, marks an argument that only
+// shapes a cluster gkewi creates, and so is refused with an existing one.
+const newClusterOnly = "newCluster"
+
+// argKey is an argument's key: the name in its field's `pulumi` tag.
+func argKey(field reflect.StructField) string {
+	key, _, _ := strings.Cut(field.Tag.Get("pulumi"), ",")
+	return key
 }
 
 // clusterReference checks the one way the args name an existing cluster:

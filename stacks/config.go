@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,56 +57,9 @@ func StackConfig() (map[string]string, error) {
 func Parse(config map[string]string, name string) (*components.WorkloadIdentityCronJobArgs, error) {
 	l := loader{config: config, read: map[string]bool{}, unparsed: map[string]bool{}}
 	args := &components.WorkloadIdentityCronJobArgs{}
-	l.string("project", &args.Project)
-	l.string("region", &args.Region)
-	l.string("zone", &args.Zone)
-	l.string("identityMode", &args.IdentityMode)
-	l.string("serviceAccountId", &args.ServiceAccountID)
-	l.string("serviceAccountEmail", &args.ServiceAccountEmail)
-	l.bool("allowGoogleManagedServiceAccount", &args.AllowGoogleManagedServiceAccount)
-	l.string("serviceAccountProject", &args.ServiceAccountProject)
-	l.list("roles", &args.Roles)
-	l.rolesByProject("additionalProjectRoles", &args.AdditionalProjectRoles)
-	l.bool("allowBasicRoles", &args.AllowBasicRoles)
-	l.bool("allowEscalationRoles", &args.AllowEscalationRoles)
-	l.existingCluster("existingCluster", &args.ExistingCluster)
-	l.string("kubeconfig", &args.Kubeconfig)
-	l.string("clusterProject", &args.ClusterProject)
-	l.string("kubernetesAuth", &args.KubernetesAuth)
-	l.optionalBool("deleteUnreachable", &args.DeleteUnreachable)
-	l.string("network", &args.Network)
-	l.string("subnetwork", &args.Subnetwork)
-	l.string("subnetCidr", &args.SubnetCIDR)
-	l.string("podsCidr", &args.PodsCIDR)
-	l.string("servicesCidr", &args.ServicesCIDR)
-	l.bool("cloudNat", &args.CloudNAT)
-	l.string("clusterName", &args.ClusterName)
-	l.string("masterCidr", &args.MasterCIDR)
-	l.list("authorizedNetworks", &args.AuthorizedNetworks)
-	l.bool("allowControlPlaneFromAnywhere", &args.AllowControlPlaneFromAnywhere)
-	l.optionalBool("deletionProtection", &args.DeletionProtection)
-	l.string("nodePoolName", &args.NodePoolName)
-	l.string("machineType", &args.MachineType)
-	l.int("nodeCount", &args.NodeCount)
-	l.int("diskSizeGb", &args.DiskSizeGB)
-	l.string("diskType", &args.DiskType)
-	l.optionalBool("preemptible", &args.Preemptible)
-	l.bool("spot", &args.Spot)
-	l.string("namespace", &args.Namespace)
-	l.optionalBool("createNamespace", &args.CreateNamespace)
-	l.string("kubernetesServiceAccount", &args.KubernetesServiceAccount)
-	l.optionalBool("createKubernetesServiceAccount", &args.CreateKubernetesServiceAccount)
-	l.string("cronJobName", &args.CronJobName)
-	l.string("schedule", &args.Schedule)
-	l.string("timeZone", &args.TimeZone)
-	l.string("image", &args.Image)
-	l.string("imageRegistryProject", &args.ImageRegistryProject)
-	l.list("command", &args.Command)
-	l.string("concurrencyPolicy", &args.ConcurrencyPolicy)
-	l.int("startingDeadlineSeconds", &args.StartingDeadlineSeconds)
-	l.int("backoffLimit", &args.BackoffLimit)
-	l.int("activeDeadlineSeconds", &args.ActiveDeadlineSeconds)
-	l.optionalBool("verify", &args.Verify)
+	if err := l.readArgs(reflect.ValueOf(args).Elem()); err != nil {
+		return nil, err
+	}
 
 	var invalid *components.ValidationError
 	if err := args.Validate(name); errors.As(err, &invalid) {
@@ -126,6 +80,36 @@ func configError(problems []components.Problem) error {
 		lines[i] = p.Format(ConfigKey)
 	}
 	return fmt.Errorf("invalid stack configuration (nothing was created):\n%s", strings.Join(lines, "\n"))
+}
+
+// readArgs reads every argument from the key its field's `pulumi` tag names,
+// so that the fields are the one list of keys.
+func (l *loader) readArgs(args reflect.Value) error {
+	for _, field := range reflect.VisibleFields(args.Type()) {
+		key, _, _ := strings.Cut(field.Tag.Get("pulumi"), ",")
+		if key == "" || key == "-" {
+			continue
+		}
+		switch dst := args.FieldByIndex(field.Index).Addr().Interface().(type) {
+		case *string:
+			l.string(key, dst)
+		case *bool:
+			l.bool(key, dst)
+		case **bool:
+			l.optionalBool(key, dst)
+		case **int:
+			l.int(key, dst)
+		case *[]string:
+			l.list(key, dst)
+		case *map[string][]string:
+			l.rolesByProject(key, dst)
+		case **components.ExistingCluster:
+			l.existingCluster(key, dst)
+		default:
+			return fmt.Errorf("gkewi cannot read the argument %s (%s) from stack configuration", key, field.Type)
+		}
+	}
+	return nil
 }
 
 // loader reads configuration values by argument key, remembers which keys it

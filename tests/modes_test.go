@@ -2,9 +2,12 @@ package tests
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -321,4 +324,74 @@ func TestAnExistingGSAThatCannotBeFoundIsRefusedBeforeAnythingChanges(t *testing
 		t.Fatalf("error %v lacks %q", err, want)
 	}
 	assertOnlyTheComponent(t, rec)
+}
+
+// providerKeys are gcp provider settings that gkewi reads when it needs
+// them and leaves to the provider otherwise, so an existing cluster does not
+// refuse them.
+var providerKeys = map[string]bool{"gcp:region": true, "gcp:zone": true}
+
+// TestNoArgumentIsSilentlyIgnoredWithAnExistingCluster sets each argument
+// in turn on a stack with an existing cluster. Each must be refused with its
+// key named, or change what the program creates or outputs: an argument
+// that does neither would be ignored without a word.
+func TestNoArgumentIsSilentlyIgnoredWithAnExistingCluster(t *testing.T) {
+	for _, fixture := range []string{"existing-kubeconfig", "existing-cluster"} {
+		base := planOf(t, fixture, fixtures[fixture]())
+		for _, field := range reflect.VisibleFields(reflect.TypeOf(components.WorkloadIdentityCronJobArgs{})) {
+			argKey, _, _ := strings.Cut(field.Tag.Get("pulumi"), ",")
+			key := stacks.ConfigKey(argKey)
+			// The allow* keys only permit what another key asks for.
+			if argKey == "-" || providerKeys[key] || strings.HasPrefix(argKey, "allow") {
+				continue
+			}
+			config := withConfig(fixtures[fixture](), map[string]string{key: sampleValue(field.Type)})
+			if fixtures[fixture]()[key] != "" {
+				continue // the fixture sets it: it has its effect already
+			}
+			if _, err := stacks.Parse(config, "gkewi"); err != nil {
+				if !strings.Contains(err.Error(), key) {
+					t.Errorf("%s: %s refused without naming it:\n%v", fixture, key, err)
+				}
+				continue
+			}
+			if planOf(t, fixture, config) == base {
+				t.Errorf("%s: %s is accepted and changes nothing", fixture, key)
+			}
+		}
+	}
+}
+
+// sampleValue is a value of a field's type, different from its zero value
+// and its default, as stack configuration gives it.
+func sampleValue(typ reflect.Type) string {
+	switch typ.String() {
+	case "bool":
+		return "true"
+	case "*bool":
+		return "false"
+	case "*int":
+		return "7"
+	case "[]string":
+		return `["sample-1"]`
+	case "map[string][]string":
+		return `{"sample-project": ["roles/logging.viewer"]}`
+	case "*components.ExistingCluster":
+		return `{"name": "sample", "location": "asia-northeast1-b"}`
+	}
+	return "sample-1"
+}
+
+// planOf is what a plan file would hold for config.
+func planOf(t *testing.T, stack string, config map[string]string) string {
+	t.Helper()
+	rec, outputs, err := recordConfig(t, stack, config)
+	if err != nil {
+		t.Fatalf("%s: %v", stack, err)
+	}
+	data, err := yaml.Marshal(buildPlan(stack, rec, outputs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

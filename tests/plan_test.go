@@ -53,6 +53,17 @@ type stackOutput struct {
 // recording and the stack outputs.
 func recordStack(t *testing.T, stack string) (*recorder, map[string]stackOutput) {
 	t.Helper()
+	rec, outputs, err := recordConfig(t, stack, stackConfig(t, stack))
+	if err != nil {
+		t.Fatalf("running the program with stack %s: %v", stack, err)
+	}
+	return rec, outputs
+}
+
+// recordConfig runs the program with config as stack's and returns the
+// recording and the stack outputs.
+func recordConfig(t *testing.T, stack string, config map[string]string) (*recorder, map[string]stackOutput, error) {
+	t.Helper()
 	var mu sync.Mutex
 	outputs := map[string]stackOutput{}
 	rec, err := runStack(t, stack, func(ctx *pulumi.Context) error {
@@ -72,11 +83,8 @@ func recordStack(t *testing.T, stack string) (*recorder, map[string]stackOutput)
 			}))
 		}
 		return nil
-	}, stackConfig(t, stack))
-	if err != nil {
-		t.Fatalf("running the program with stack %s: %v", stack, err)
-	}
-	return rec, outputs
+	}, config)
+	return rec, outputs, err
 }
 
 // plan is what a plan file holds.

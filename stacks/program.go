@@ -25,11 +25,17 @@ func Program(ctx *pulumi.Context) error {
 // WorkloadIdentityCronJob named after the project, and returns the outputs
 // that Program exports.
 func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
-	name := ctx.Project()
 	config, err := StackConfig()
 	if err != nil {
 		return nil, err
 	}
+	return DeployConfig(ctx, config)
+}
+
+// DeployConfig is Deploy with the stack configuration given, as the tests
+// give it.
+func DeployConfig(ctx *pulumi.Context, config map[string]string) (pulumi.Map, error) {
+	name := ctx.Project()
 	args, err := Parse(config, name)
 	if err != nil {
 		return nil, err

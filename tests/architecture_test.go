@@ -81,8 +81,11 @@ func architecture(rec *recorder) string {
 	fmt.Fprintf(&b, "Creating the same %d resources one after another, as the manual recipe does, takes about %.1f minutes.\n\n",
 		len(rec.resources)-1, minutes(sequentialSeconds(rec)))
 	b.WriteString("Typical creation times used for the weights:\n\n| type | seconds |\n|---|---|\n")
-	for _, typ := range slices.Sorted(maps.Keys(creationSeconds)) {
-		fmt.Fprintf(&b, "| `%s` | %d |\n", typ, creationSeconds[typ])
+	for _, typ := range slices.Sorted(maps.Keys(kinds)) {
+		if typ == componentType {
+			continue
+		}
+		fmt.Fprintf(&b, "| `%s` | %d |\n", typ, kinds[typ].seconds)
 	}
 	return b.String()
 }

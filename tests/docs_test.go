@@ -109,6 +109,7 @@ func defaultOf(state string) string {
 }
 
 func TestREADMEConfigurationTableIsCurrent(t *testing.T) {
+	t.Parallel()
 	goldenSection(t, "../README.md", tableBegin, tableEnd, configurationTable(t))
 }
 

@@ -1,11 +1,5 @@
 package tests
 
-import (
-	"testing"
-
-	"github.com/gkewi/gkewi/stacks"
-)
-
 // Behaviour tests run on these fixtures, never on the committed stack files:
 // users change those (the README's own set-up sets gcp:project and the
 // authorized networks). The committed stacks are checked only by what holds
@@ -125,14 +119,4 @@ var fixtures = map[string]func() map[string]string{
 			"gkewi:schedule":                       "@daily",
 		}
 	},
-}
-
-// runFixture runs the program with a mode's fixture.
-func runFixture(t *testing.T, name string) *recorder {
-	t.Helper()
-	rec, err := runStack(t, name, stacks.Program, fixtures[name]())
-	if err != nil {
-		t.Fatalf("running the program with fixture %s: %v", name, err)
-	}
-	return rec
 }

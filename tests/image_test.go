@@ -320,6 +320,7 @@ func containerOf(t *testing.T, pod map[string]any, name string) ([]string, map[s
 }
 
 func TestTheImageEnvironmentHoldsOnlyWhatTheImageHas(t *testing.T) {
+	t.Parallel()
 	env := newImageEnv(t, startFakeMetadata(t, "x"))
 	entries, err := os.ReadDir(env.bin)
 	if err != nil {

@@ -6,13 +6,13 @@ import (
 	"testing"
 
 	"github.com/gkewi/gkewi/components"
-	"github.com/gkewi/gkewi/stacks"
 )
 
 var cronPod = []any{"spec", "jobTemplate", "spec", "template", "spec"}
 
 func TestJobSurvivesPreemptionAndMissedStarts(t *testing.T) {
-	cron := runDev(t).one(t, cronJobType, "gkewi-cronjob")
+	t.Parallel()
+	cron := mustRecord(t, devFixture()).one(t, cronJobType, "gkewi-cronjob")
 	assertPath(t, cron, "Forbid", "spec", "concurrencyPolicy")
 	assertPath(t, cron, 300.0, "spec", "startingDeadlineSeconds")
 	job := []any{"spec", "jobTemplate", "spec"}
@@ -28,7 +28,8 @@ func TestJobSurvivesPreemptionAndMissedStarts(t *testing.T) {
 }
 
 func TestJobLimitsAndTimeZoneComeFromConfig(t *testing.T) {
-	rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{
+	t.Parallel()
+	rec, err := recordRun(t, withConfig(devFixture(), map[string]string{
 		"gkewi:concurrencyPolicy":       "Replace",
 		"gkewi:startingDeadlineSeconds": "60",
 		"gkewi:backoffLimit":            "0",
@@ -49,13 +50,15 @@ func TestJobLimitsAndTimeZoneComeFromConfig(t *testing.T) {
 }
 
 func TestJobWaitsForItsIdentityBeforeItRuns(t *testing.T) {
-	cron := runDev(t).one(t, cronJobType, "gkewi-cronjob")
+	t.Parallel()
+	cron := mustRecord(t, devFixture()).one(t, cronJobType, "gkewi-cronjob")
 	assertPath(t, cron, "wait-for-identity", at(cronPod, "initContainers", 0, "name")...)
 	assertPath(t, cron, components.DefaultImage, at(cronPod, "initContainers", 0, "image")...)
 }
 
 func TestJobPodIsLockedDown(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	cron := rec.one(t, cronJobType, "gkewi-cronjob")
 	assertPath(t, cron, false, at(cronPod, "automountServiceAccountToken")...)
 	assertPath(t, cron, "true", at(cronPod, "nodeSelector", components.MetadataServerNodeLabel)...)
@@ -72,7 +75,8 @@ func TestJobPodIsLockedDown(t *testing.T) {
 }
 
 func TestVerificationJobProvesTheIdentityAfterNodesExist(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	verify := rec.one(t, jobType, "gkewi-verify")
 	pod := []any{"spec", "template", "spec"}
 	assertPath(t, verify, devNamespace, "metadata", "namespace")
@@ -99,7 +103,8 @@ func TestVerificationJobProvesTheIdentityAfterNodesExist(t *testing.T) {
 }
 
 func TestVerificationCanBeTurnedOff(t *testing.T) {
-	rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{"gkewi:verify": "false"}))
+	t.Parallel()
+	rec, err := recordRun(t, withConfig(devFixture(), map[string]string{"gkewi:verify": "false"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,8 +114,8 @@ func TestVerificationCanBeTurnedOff(t *testing.T) {
 }
 
 func TestMetadataServerLogFilterNamesThisCluster(t *testing.T) {
-	outputs := componentOutputs(t)
-	filter, _ := outputs["metadataServerLogFilter"].(string)
+	t.Parallel()
+	filter, _ := mustRecord(t, devFixture()).output("metadataServerLogFilter").(string)
 	for _, want := range []string{`resource.labels.cluster_name="gkewi-dev"`, `resource.labels.project_id="` + devProject + `"`,
 		`resource.labels.container_name="gke-metadata-server"`, `resource.labels.location="asia-northeast1-a"`} {
 		if !strings.Contains(filter, want) {

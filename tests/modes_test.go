@@ -17,21 +17,6 @@ import (
 	"github.com/gkewi/gkewi/stacks"
 )
 
-const (
-	serviceAccountPatchType = "kubernetes:core/v1:ServiceAccountPatch"
-	routerType              = "gcp:compute/router:Router"
-	routerNatType           = "gcp:compute/routerNat:RouterNat"
-)
-
-func runExample(t *testing.T, stack string) *recorder {
-	t.Helper()
-	rec, err := runStack(t, stack, stacks.Program, stackConfig(t, stack))
-	if err != nil {
-		t.Fatalf("running the program with stack %s: %v", stack, err)
-	}
-	return rec
-}
-
 func assertNone(t *testing.T, rec *recorder, types ...string) {
 	t.Helper()
 	for _, typ := range types {
@@ -42,7 +27,8 @@ func assertNone(t *testing.T, rec *recorder, types ...string) {
 }
 
 func TestDirectModeGrantsRolesToTheKSAsPrincipal(t *testing.T) {
-	rec := runFixture(t, "direct")
+	t.Parallel()
+	rec := mustRecord(t, fixtures["direct"](), inStack("direct"))
 	const project, pool = "my-gkewi-direct-project", "my-gkewi-direct-project.svc.id.goog"
 	principal := fmt.Sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/subject/ns/wi-direct/sa/wi-direct",
 		fakeProjectNumber(project), pool)
@@ -67,7 +53,8 @@ func TestDirectModeGrantsRolesToTheKSAsPrincipal(t *testing.T) {
 }
 
 func TestExistingClusterCreatesNoNetworkAndNoCluster(t *testing.T) {
-	rec := runFixture(t, "existing-cluster")
+	t.Parallel()
+	rec := mustRecord(t, fixtures["existing-cluster"](), inStack("existing-cluster"))
 	assertNone(t, rec, networkType, subnetworkType, clusterType, nodePoolType, routerType, routerNatType)
 	var apis []string
 	for _, svc := range rec.byType(serviceType) {
@@ -88,7 +75,8 @@ func TestExistingClusterCreatesNoNetworkAndNoCluster(t *testing.T) {
 }
 
 func TestAnExistingClusterByNameGetsTheKubeconfigOfANewOne(t *testing.T) {
-	rec := runFixture(t, "existing-cluster")
+	t.Parallel()
+	rec := mustRecord(t, fixtures["existing-cluster"](), inStack("existing-cluster"))
 	if !slices.Contains(rec.invokes, "gcp:container/getCluster:getCluster") {
 		t.Errorf("the cluster was not looked up: %v", rec.invokes)
 	}
@@ -109,6 +97,7 @@ func TestAnExistingClusterByNameGetsTheKubeconfigOfANewOne(t *testing.T) {
 }
 
 func TestAnExistingClusterThatCannotRunWorkloadIdentityIsRefusedWithTheFix(t *testing.T) {
+	t.Parallel()
 	where := "--location=asia-northeast1-a --project=my-gkewi-cluster-project"
 	for _, c := range []struct {
 		name  string
@@ -130,7 +119,7 @@ func TestAnExistingClusterThatCannotRunWorkloadIdentityIsRefusedWithTheFix(t *te
 			"`gcloud container node-pools update default-pool --cluster=shared " + where + " --workload-metadata=GKE_METADATA`"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			rec, err := runIn(t, c.world, "existing-cluster", stacks.Program, fixtures["existing-cluster"]())
+			rec, err := recordRun(t, fixtures["existing-cluster"](), inStack("existing-cluster"), inWorld(c.world))
 			if err == nil || !strings.Contains(err.Error(), c.words) {
 				t.Fatalf("error %v lacks %q", err, c.words)
 			}
@@ -152,7 +141,8 @@ func assertOnlyTheComponent(t *testing.T, rec *recorder) {
 }
 
 func TestAnExistingClusterByKubeconfigStillWorks(t *testing.T) {
-	rec := runFixture(t, "existing-kubeconfig")
+	t.Parallel()
+	rec := mustRecord(t, fixtures["existing-kubeconfig"](), inStack("existing-kubeconfig"))
 	provider := rec.one(t, kubernetesProvider, "gkewi-kubernetes")
 	if !provider.Inputs["kubeconfig"].ContainsSecrets() || get(provider.Inputs, "kubeconfig") != "existing-cluster.kubeconfig" {
 		t.Errorf("the provider's kubeconfig is %v, want the stack's, as a secret", provider.Inputs["kubeconfig"])
@@ -165,23 +155,11 @@ func TestAnExistingClusterByKubeconfigStillWorks(t *testing.T) {
 }
 
 func TestAccessTokenAuthUsesTheGCPProvidersTokenAndKeepsItOutOfTheOutput(t *testing.T) {
+	t.Parallel()
 	for _, fixture := range []map[string]string{devFixture(), fixtures["existing-cluster"]()} {
 		config := withConfig(fixture, map[string]string{"gkewi:kubernetesAuth": "accessToken", "gkewi:deleteUnreachable": "false"})
-		var kubeconfigOutput string
-		rec, err := run(t, func(ctx *pulumi.Context) error {
-			outputs, err := stacks.Deploy(ctx)
-			if err != nil {
-				return err
-			}
-			ctx.Export("kubeconfig", pulumi.ToOutput(outputs["kubeconfig"]).ApplyT(func(v any) any {
-				kubeconfigOutput, _ = v.(string)
-				return v
-			}))
-			return nil
-		}, config)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec := mustRecord(t, config)
+		kubeconfigOutput, _ := rec.output("kubeconfig").(string)
 		provider := rec.byType(kubernetesProvider)[0]
 		kubeconfig, _ := get(provider.Inputs, "kubeconfig").(string)
 		if !strings.Contains(kubeconfig, "token: "+fakeAccessToken) || strings.Contains(kubeconfig, "gke-gcloud-auth-plugin") {
@@ -198,7 +176,8 @@ func TestAccessTokenAuthUsesTheGCPProvidersTokenAndKeepsItOutOfTheOutput(t *test
 }
 
 func TestExistingIdentityIsBoundAndAnnotatedNotCreated(t *testing.T) {
-	rec := runFixture(t, "existing-identity")
+	t.Parallel()
+	rec := mustRecord(t, fixtures["existing-identity"](), inStack("existing-identity"))
 	const email = "reports-runner@my-gkewi-jobs-project.iam.gserviceaccount.com"
 	assertNone(t, rec, accountType, namespaceType, ksaType, projectMemberType, randomIDType)
 	assertInputs(t, rec.one(t, accountMemberType, "gkewi-workload-identity"), map[string]any{
@@ -224,7 +203,8 @@ func TestExistingIdentityIsBoundAndAnnotatedNotCreated(t *testing.T) {
 }
 
 func TestCrossProjectKeepsTheGSAAndItsRolesApartFromTheCluster(t *testing.T) {
-	rec := runFixture(t, "cross-project")
+	t.Parallel()
+	rec := mustRecord(t, fixtures["cross-project"](), inStack("cross-project"))
 	const cluster, data, logs = "my-gkewi-cluster-project", "my-gkewi-data-project", "my-gkewi-logs-project"
 	gsa := rec.one(t, accountType, "gkewi-gsa")
 	assertPath(t, gsa, data, "project")
@@ -249,7 +229,8 @@ func TestCrossProjectKeepsTheGSAAndItsRolesApartFromTheCluster(t *testing.T) {
 }
 
 func TestCloudNATGivesPrivateNodesAWayOut(t *testing.T) {
-	rec := runFixture(t, "cloud-nat")
+	t.Parallel()
+	rec := mustRecord(t, fixtures["cloud-nat"](), inStack("cloud-nat"))
 	router := rec.one(t, routerType, "gkewi-router")
 	assertInputs(t, router, map[string]any{
 		"region":  "us-central1",
@@ -270,7 +251,8 @@ func TestCloudNATGivesPrivateNodesAWayOut(t *testing.T) {
 }
 
 func TestGoCallersCanPassTheirOwnKubernetesProvider(t *testing.T) {
-	rec, err := run(t, func(ctx *pulumi.Context) error {
+	t.Parallel()
+	rec, err := recordRun(t, nil, withProgram(func(ctx *pulumi.Context) error {
 		provider, err := kubernetes.NewProvider(ctx, "theirs", &kubernetes.ProviderArgs{Context: pulumi.String("prod")})
 		if err != nil {
 			return err
@@ -280,7 +262,7 @@ func TestGoCallersCanPassTheirOwnKubernetesProvider(t *testing.T) {
 			Namespace: "jobs", KubernetesServiceAccount: "runner", Schedule: "@daily",
 		})
 		return err
-	}, nil)
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,9 +287,10 @@ func TestGoCallersCanPassTheirOwnKubernetesProvider(t *testing.T) {
 }
 
 func TestAnExistingGSAIsBoundByTheNameItsLookupReturns(t *testing.T) {
+	t.Parallel()
 	const email = "123456789012-compute@developer.gserviceaccount.com"
-	rec, err := runStack(t, "existing-identity", stacks.Program, withConfig(fixtures["existing-identity"](),
-		map[string]string{"gkewi:serviceAccountEmail": email, "gkewi:allowGoogleManagedServiceAccount": "true"}))
+	rec, err := recordRun(t, withConfig(fixtures["existing-identity"](),
+		map[string]string{"gkewi:serviceAccountEmail": email, "gkewi:allowGoogleManagedServiceAccount": "true"}), inStack("existing-identity"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,9 +299,10 @@ func TestAnExistingGSAIsBoundByTheNameItsLookupReturns(t *testing.T) {
 }
 
 func TestAnExistingGSAThatCannotBeFoundIsRefusedBeforeAnythingChanges(t *testing.T) {
+	t.Parallel()
 	const email = "reports-runer@my-gkewi-jobs-project.iam.gserviceaccount.com"
-	rec, err := runIn(t, world{missingAccounts: map[string]bool{email: true}}, "existing-identity", stacks.Program,
-		withConfig(fixtures["existing-identity"](), map[string]string{"gkewi:serviceAccountEmail": email}))
+	rec, err := recordRun(t, withConfig(fixtures["existing-identity"](), map[string]string{"gkewi:serviceAccountEmail": email}),
+		inStack("existing-identity"), inWorld(world{missingAccounts: map[string]bool{email: true}}))
 	want := `gkewi:serviceAccountEmail: "` + email + `" cannot be read (`
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "roles/iam.serviceAccountViewer") {
 		t.Fatalf("error %v lacks %q", err, want)
@@ -336,6 +320,7 @@ var providerKeys = map[string]bool{"gcp:region": true, "gcp:zone": true}
 // key named, or change what the program creates or outputs: an argument
 // that does neither would be ignored without a word.
 func TestNoArgumentIsSilentlyIgnoredWithAnExistingCluster(t *testing.T) {
+	t.Parallel()
 	for _, fixture := range []string{"existing-kubeconfig", "existing-cluster"} {
 		base := planOf(t, fixture, fixtures[fixture]())
 		for _, field := range reflect.VisibleFields(reflect.TypeOf(components.WorkloadIdentityCronJobArgs{})) {
@@ -385,11 +370,7 @@ func sampleValue(typ reflect.Type) string {
 // planOf is what a plan file would hold for config.
 func planOf(t *testing.T, stack string, config map[string]string) string {
 	t.Helper()
-	rec, outputs, err := recordConfig(t, stack, config)
-	if err != nil {
-		t.Fatalf("%s: %v", stack, err)
-	}
-	data, err := yaml.Marshal(buildPlan(stack, rec, outputs))
+	data, err := yaml.Marshal(buildPlan(stack, mustRecord(t, config, inStack(stack))))
 	if err != nil {
 		t.Fatal(err)
 	}

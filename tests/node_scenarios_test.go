@@ -35,7 +35,7 @@ func TestNode(t *testing.T) {
 	})
 	// Recorded before the scenarios run in parallel: a recording sets the
 	// stack configuration in the environment.
-	dev := runDev(t)
+	dev := mustRecord(t, devFixture())
 	t.Run("scenarios", func(t *testing.T) {
 		for name, scenario := range map[string]func(*testing.T, *nodeCluster, *devObjects){
 			"the metadata server refuses 3 times, then answers":  metadataRefusesThreeTimes,
@@ -76,7 +76,7 @@ func slug(name string) string {
 // verification Job as Pulumi would: it must complete, having run
 // wait-for-identity first and then the verification.
 func (c *nodeCluster) verifyStack(t *testing.T, stack string) {
-	rec := runExample(t, stack)
+	rec := mustRecord(t, stackConfig(t, stack), inStack(stack))
 	verify := namedObject(rec.byType(jobType)[0], stack)
 	_, env := containerOf(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
 	c.metadata.serve(verify.GetNamespace(), env["EXPECTED_ACCOUNT"])

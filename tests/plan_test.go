@@ -8,84 +8,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/gkewi/gkewi/stacks"
 )
 
 var update = flag.Bool("update", false, "rewrite the plan files and docs/architecture.md from the program")
-
-// creationSeconds are typical creation times by resource type, from GKE and
-// GCP documentation and experience; they weight the critical path.
-var creationSeconds = map[string]int{
-	serviceType:             45,  // enabling an API that is off
-	randomIDType:            0,   // local
-	accountType:             5,   // IAM
-	projectMemberType:       10,  // IAM policy read-modify-write
-	accountMemberType:       10,  // IAM policy read-modify-write
-	networkType:             40,  // under a minute
-	subnetworkType:          30,  // under a minute
-	clusterType:             360, // about 6 minutes
-	nodePoolType:            180, // about 3 minutes
-	kubernetesProvider:      0,   // local
-	namespaceType:           2,
-	ksaType:                 2,
-	cronJobType:             2,
-	jobType:                 90, // pulls google-cloud-cli on a fresh node, then runs the check
-	serviceAccountPatchType: 2,
-	routerType:              20,
-	routerNatType:           30,
-}
-
-// stackOutput is one stack output as the program exports it.
-type stackOutput struct {
-	value  any
-	secret bool
-}
-
-// recordStack runs the program with a stack's configuration and returns the
-// recording and the stack outputs.
-func recordStack(t *testing.T, stack string) (*recorder, map[string]stackOutput) {
-	t.Helper()
-	rec, outputs, err := recordConfig(t, stack, stackConfig(t, stack))
-	if err != nil {
-		t.Fatalf("running the program with stack %s: %v", stack, err)
-	}
-	return rec, outputs
-}
-
-// recordConfig runs the program with config as stack's and returns the
-// recording and the stack outputs.
-func recordConfig(t *testing.T, stack string, config map[string]string) (*recorder, map[string]stackOutput, error) {
-	t.Helper()
-	var mu sync.Mutex
-	outputs := map[string]stackOutput{}
-	rec, err := runStack(t, stack, func(ctx *pulumi.Context) error {
-		exports, err := stacks.Deploy(ctx)
-		if err != nil {
-			return err
-		}
-		for key, value := range exports {
-			out := pulumi.ToOutput(value)
-			secret := pulumi.IsSecret(out)
-			// Exporting what the callback returns makes the run wait for it.
-			ctx.Export(key, out.ApplyT(func(v any) any {
-				mu.Lock()
-				defer mu.Unlock()
-				outputs[key] = stackOutput{value: v, secret: secret}
-				return v
-			}))
-		}
-		return nil
-	}, config)
-	return rec, outputs, err
-}
 
 // plan is what a plan file holds.
 type plan struct {
@@ -114,7 +44,7 @@ type criticalPathEntry struct {
 	Chain             []string `yaml:"chain"`
 }
 
-func buildPlan(stack string, rec *recorder, outputs map[string]stackOutput) plan {
+func buildPlan(stack string, rec *recorder) plan {
 	p := plan{Stack: stack, Outputs: map[string]any{}}
 	for _, reg := range rec.resources {
 		deps := slices.Clone(reg.DependsOn)
@@ -133,7 +63,7 @@ func buildPlan(stack string, rec *recorder, outputs map[string]stackOutput) plan
 	slices.SortFunc(p.Resources, func(a, b planResource) int {
 		return strings.Compare(a.Name+" "+a.Type, b.Name+" "+b.Type)
 	})
-	for key, out := range outputs {
+	for key, out := range rec.outputs {
 		p.Outputs[key] = out.value
 		if out.secret {
 			p.Outputs[key] = "[secret]"
@@ -210,7 +140,7 @@ func criticalPath(rec *recorder) ([]string, int) {
 	deps := dependencies(rec)
 	weight := map[string]int{}
 	for _, reg := range rec.resources {
-		weight[reg.Name] = creationSeconds[reg.Type]
+		weight[reg.Name] = kinds[reg.Type].seconds
 	}
 	finish := map[string]int{}
 	via := map[string]string{}
@@ -246,29 +176,20 @@ func criticalPath(rec *recorder) ([]string, int) {
 func sequentialSeconds(rec *recorder) int {
 	total := 0
 	for _, reg := range rec.resources {
-		total += creationSeconds[reg.Type]
+		total += kinds[reg.Type].seconds
 	}
 	return total
 }
 
-func TestEveryRegisteredTypeHasACreationTime(t *testing.T) {
-	for stack := range stackFiles() {
-		for _, reg := range runExample(t, stack).resources {
-			if _, ok := creationSeconds[reg.Type]; !ok && reg.Type != componentType {
-				t.Errorf("%s has no typical creation time, so the critical path would ignore it", reg.Type)
-			}
-		}
-	}
-}
-
 func TestPlansAreCurrent(t *testing.T) {
+	t.Parallel()
 	for _, stack := range slices.Sorted(maps.Keys(stackFiles())) {
 		t.Run(stack, func(t *testing.T) {
-			rec, outputs := recordStack(t, stack)
+			rec := mustRecord(t, stackConfig(t, stack), inStack(stack))
 			var data strings.Builder
 			encoder := yaml.NewEncoder(&data)
 			encoder.SetIndent(2)
-			if err := encoder.Encode(buildPlan(stack, rec, outputs)); err != nil {
+			if err := encoder.Encode(buildPlan(stack, rec)); err != nil {
 				t.Fatal(err)
 			}
 			header := fmt.Sprintf("# What `make up STACK=%s` creates, generated by `make plan` from Pulumi.%s.yaml.\n"+
@@ -280,12 +201,14 @@ func TestPlansAreCurrent(t *testing.T) {
 }
 
 func TestArchitectureDiagramIsCurrent(t *testing.T) {
-	rec, _ := recordStack(t, "dev")
+	t.Parallel()
+	rec := mustRecord(t, stackConfig(t, "dev"), inStack("dev"))
 	golden(t, filepath.Join("..", "docs", "architecture.md"), architecture(rec))
 }
 
 func TestCriticalPathRunsParallelPartsSideBySide(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	chain, _ := criticalPath(rec)
 	for _, off := range []string{"gkewi-gsa", "gkewi-roles-browser", "gkewi-namespace", "gkewi-cronjob"} {
 		if slices.Contains(chain, off) {

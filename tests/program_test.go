@@ -6,32 +6,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gkewi/gkewi/components"
 	"github.com/gkewi/gkewi/stacks"
-)
-
-// Resource types the component registers.
-const (
-	componentType      = "gkewi:index:WorkloadIdentityCronJob"
-	serviceType        = "gcp:projects/service:Service"
-	accountType        = "gcp:serviceaccount/account:Account"
-	projectMemberType  = "gcp:projects/iAMMember:IAMMember"
-	accountMemberType  = "gcp:serviceaccount/iAMMember:IAMMember"
-	networkType        = "gcp:compute/network:Network"
-	subnetworkType     = "gcp:compute/subnetwork:Subnetwork"
-	clusterType        = "gcp:container/cluster:Cluster"
-	nodePoolType       = "gcp:container/nodePool:NodePool"
-	randomIDType       = "random:index/randomId:RandomId"
-	kubernetesProvider = "pulumi:providers:kubernetes"
-	namespaceType      = "kubernetes:core/v1:Namespace"
-	ksaType            = "kubernetes:core/v1:ServiceAccount"
-	cronJobType        = "kubernetes:batch/v1:CronJob"
-	jobType            = "kubernetes:batch/v1:Job"
 )
 
 // The dev stack's values, as Pulumi.dev.yaml sets them.
@@ -44,17 +24,9 @@ const (
 // devGSAEmail is the GSA's email in the dev stack, with the mocks' suffix.
 var devGSAEmail = "gkewi-" + fakeHex("gkewi-gsa-suffix") + "@" + devProject + ".iam.gserviceaccount.com"
 
-func runDev(t *testing.T) *recorder {
-	t.Helper()
-	rec, err := run(t, stacks.Program, devFixture())
-	if err != nil {
-		t.Fatalf("running the program with the dev stack: %v", err)
-	}
-	return rec
-}
-
 func TestDevStackRegistersEveryPartOfTheRecipe(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	counts := map[string]int{}
 	for _, reg := range rec.resources {
 		counts[reg.Type]++
@@ -90,7 +62,8 @@ func TestDevStackRegistersEveryPartOfTheRecipe(t *testing.T) {
 }
 
 func TestAPIsAreEnabledNeverDisabledAndAwaitedByEveryGCPResource(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	var apis []string
 	for _, svc := range rec.byType(serviceType) {
 		apis = append(apis, get(svc.Inputs, "service").(string))
@@ -120,7 +93,8 @@ func TestAPIsAreEnabledNeverDisabledAndAwaitedByEveryGCPResource(t *testing.T) {
 }
 
 func TestGSAIsGrantedItsRolesAdditively(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	gsa := rec.one(t, accountType, "gkewi-gsa")
 	if got := get(gsa.Inputs, "accountId"); got != "gkewi-"+fakeHex("gkewi-gsa-suffix") {
 		t.Errorf("GSA accountId = %v, want the component name plus the random suffix", got)
@@ -143,7 +117,8 @@ func TestGSAIsGrantedItsRolesAdditively(t *testing.T) {
 }
 
 func TestNetworkIsCustomModeWithPrivateGoogleAccess(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	assertInputs(t, rec.one(t, networkType, "gkewi-network"), map[string]any{
 		"name":                  "gkewi-dev",
 		"autoCreateSubnetworks": false,
@@ -164,7 +139,8 @@ func TestNetworkIsCustomModeWithPrivateGoogleAccess(t *testing.T) {
 }
 
 func TestClusterIsPrivateZonalAndHasTheWorkloadPool(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	cluster := rec.one(t, clusterType, "gkewi-cluster")
 	assertInputs(t, cluster, map[string]any{
 		"name":                  "gkewi-dev",
@@ -194,7 +170,8 @@ func TestClusterIsPrivateZonalAndHasTheWorkloadPool(t *testing.T) {
 }
 
 func TestClusterIsProtectedByDefault(t *testing.T) {
-	rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{"gkewi:deletionProtection": unset}))
+	t.Parallel()
+	rec, err := recordRun(t, withConfig(devFixture(), map[string]string{"gkewi:deletionProtection": unset}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +183,8 @@ func TestClusterIsProtectedByDefault(t *testing.T) {
 }
 
 func TestNodePoolIsHardenedAndRunsAsItsOwnAccount(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	nodeSA := rec.one(t, accountType, "gkewi-node-sa")
 	nodeEmail := get(nodeSA.Outputs, "email")
 	assertInputs(t, rec.one(t, projectMemberType, "gkewi-node-sa-role"), map[string]any{
@@ -239,7 +217,8 @@ func TestNodePoolIsHardenedAndRunsAsItsOwnAccount(t *testing.T) {
 }
 
 func TestANodePoolChangeCreatesTheNewPoolBeforeDeletingTheOld(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	pool := rec.one(t, nodePoolType, "gkewi-node-pool")
 	suffix := rec.one(t, randomIDType, "gkewi-node-pool-suffix")
 	assertPath(t, pool, "primary-"+get(suffix.Outputs, "hex").(string), "name")
@@ -264,6 +243,7 @@ func TestANodePoolChangeCreatesTheNewPoolBeforeDeletingTheOld(t *testing.T) {
 }
 
 func TestTheNodesMayPullThePrivateImageAndNothingElse(t *testing.T) {
+	t.Parallel()
 	for image, project := range map[string]string{
 		"asia-northeast1-docker.pkg.dev/acme-images/jobs/report:1.0":    "acme-images",
 		"gcr.io/acme-legacy/report@sha256:" + strings.Repeat("a", 64):   "acme-legacy",
@@ -272,7 +252,7 @@ func TestTheNodesMayPullThePrivateImageAndNothingElse(t *testing.T) {
 		"us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0": "",
 		"gcr.io/google_containers/pause:3.2":                            "",
 	} {
-		rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{"gkewi:image": image}))
+		rec, err := recordRun(t, withConfig(devFixture(), map[string]string{"gkewi:image": image}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,9 +276,10 @@ func TestTheNodesMayPullThePrivateImageAndNothingElse(t *testing.T) {
 }
 
 func TestTheImageRegistryProjectCanBeNamedOrTurnedOff(t *testing.T) {
+	t.Parallel()
 	const image = "gcr.io/kaniko-project/executor:v1.23.2"
 	for setting, want := range map[string]string{unset: "kaniko-project", "none": "", "acme-mirror": "acme-mirror"} {
-		rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{
+		rec, err := recordRun(t, withConfig(devFixture(), map[string]string{
 			"gkewi:image": image, "gkewi:imageRegistryProject": setting,
 		}))
 		if err != nil {
@@ -326,7 +307,8 @@ func registryGrants(rec *recorder) []registration {
 }
 
 func TestWorkloadIdentityBindingIsOnTheGSAAfterThePoolExists(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	binding := rec.one(t, accountMemberType, "gkewi-workload-identity")
 	assertInputs(t, binding, map[string]any{
 		"serviceAccountId": "projects/" + devProject + "/serviceAccounts/" + devGSAEmail,
@@ -346,7 +328,8 @@ func TestWorkloadIdentityBindingIsOnTheGSAAfterThePoolExists(t *testing.T) {
 }
 
 func TestKubernetesObjectsRunAsTheAnnotatedKSA(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	gsaEmail := get(rec.one(t, accountType, "gkewi-gsa").Outputs, "email")
 	assertInputs(t, rec.one(t, namespaceType, "gkewi-namespace"), map[string]any{"metadata.name": devNamespace})
 	ksa := rec.one(t, ksaType, "gkewi-ksa")
@@ -376,7 +359,8 @@ func TestKubernetesObjectsRunAsTheAnnotatedKSA(t *testing.T) {
 }
 
 func TestKubernetesObjectsUseTheClustersProviderAndASecretKubeconfig(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	provider := rec.one(t, kubernetesProvider, "gkewi-kubernetes")
 	if v := provider.Inputs["kubeconfig"]; !v.ContainsSecrets() {
 		t.Error("the Kubernetes provider's kubeconfig is not secret")
@@ -396,7 +380,8 @@ func TestKubernetesObjectsUseTheClustersProviderAndASecretKubeconfig(t *testing.
 }
 
 func TestEveryChildIsParentedToTheComponentAndNamedFromIt(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	for _, reg := range rec.resources {
 		if reg.Type == componentType {
 			if reg.Name != "gkewi" {
@@ -431,7 +416,8 @@ func twoInstances(ctx *pulumi.Context) error {
 }
 
 func TestTwoInstancesDoNotCollide(t *testing.T) {
-	rec, err := run(t, twoInstances, nil)
+	t.Parallel()
+	rec, err := recordRun(t, nil, withProgram(twoInstances))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,17 +458,18 @@ func typeSuffix(typ string) string {
 var accountIDPattern = regexp.MustCompile(`^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$`)
 
 func TestDerivedGSAIdIsValidWhateverTheComponentName(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"x", "9lives", "My_Very_Long_Component_Name_That_Goes_On_And_On", "--a--", "ünïcode"} {
 		t.Run(name, func(t *testing.T) {
 			config := withConfig(devFixture(), map[string]string{"gkewi:cronJobName": "job"})
-			rec, err := run(t, func(ctx *pulumi.Context) error {
+			rec, err := recordRun(t, nil, withProgram(func(ctx *pulumi.Context) error {
 				args, err := stacks.Parse(config, name)
 				if err != nil {
 					return err
 				}
 				_, err = components.NewWorkloadIdentityCronJob(ctx, name, args)
 				return err
-			}, config)
+			}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -495,7 +482,8 @@ func TestDerivedGSAIdIsValidWhateverTheComponentName(t *testing.T) {
 }
 
 func TestBadConfigRegistersNothing(t *testing.T) {
-	rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{
+	t.Parallel()
+	rec, err := recordRun(t, withConfig(devFixture(), map[string]string{
 		"gkewi:roles":      `["resourcemanager.projects.get"]`,
 		"gkewi:masterCidr": "172.16.0.0/24",
 		"gkewi:namespace":  "",
@@ -536,41 +524,9 @@ func assertPath(t *testing.T, reg registration, want any, path ...any) {
 	}
 }
 
-// componentOutputs runs the component with the dev stack's configuration and
-// returns its outputs by name.
-func componentOutputs(t *testing.T) map[string]any {
-	t.Helper()
-	var mu sync.Mutex
-	outputs := map[string]any{}
-	config := devFixture()
-	_, err := run(t, func(ctx *pulumi.Context) error {
-		args, err := stacks.Parse(config, "gkewi")
-		if err != nil {
-			return err
-		}
-		job, err := components.NewWorkloadIdentityCronJob(ctx, "gkewi", args)
-		if err != nil {
-			return err
-		}
-		for key, value := range job.Outputs() {
-			// Exporting what the callback returns makes the run wait for it.
-			ctx.Export(key, pulumi.ToOutput(value).ApplyT(func(v any) any {
-				mu.Lock()
-				defer mu.Unlock()
-				outputs[key] = v
-				return v
-			}))
-		}
-		return nil
-	}, config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return outputs
-}
-
 func TestComponentOutputsWhatAUserNeeds(t *testing.T) {
-	outputs := componentOutputs(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	want := map[string]any{
 		"gsaEmail":                 devGSAEmail,
 		"workloadIdentityMember":   "serviceAccount:" + devProject + ".svc.id.goog[" + devNamespace + "/" + devKSA + "]",
@@ -584,11 +540,11 @@ func TestComponentOutputsWhatAUserNeeds(t *testing.T) {
 		"cronJobName":              "workload-identity-test",
 	}
 	for key, value := range want {
-		if outputs[key] != value {
-			t.Errorf("output %s = %#v, want %#v", key, outputs[key], value)
+		if rec.output(key) != value {
+			t.Errorf("output %s = %#v, want %#v", key, rec.output(key), value)
 		}
 	}
-	if kubeconfig, _ := outputs["kubeconfig"].(string); !strings.Contains(kubeconfig, "gke-gcloud-auth-plugin") {
+	if kubeconfig, _ := rec.output("kubeconfig").(string); !strings.Contains(kubeconfig, "gke-gcloud-auth-plugin") {
 		t.Errorf("output kubeconfig is not a gke-gcloud-auth-plugin kubeconfig: %q", kubeconfig)
 	}
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gkewi/gkewi/stacks"
 )
 
 // Values the mocks hand out where a real provider computes them.
@@ -55,6 +57,7 @@ type recorder struct {
 	mu                sync.Mutex
 	resources         []registration
 	invokes           []string
+	outputs           map[string]stackOutput
 	outputsRegistered int
 }
 
@@ -255,28 +258,88 @@ func providerName(ref string) string {
 	return ""
 }
 
-// run runs program under the recording mocks with the given stack config,
-// handed over as the Pulumi engine hands it to a Go program.
-func run(t *testing.T, program pulumi.RunFunc, config map[string]string) (*recorder, error) {
-	t.Helper()
-	return runStack(t, testStack, program, config)
+// runSettings are what a run of the program is run with.
+type runSettings struct {
+	stack string
+	world world
+	// program replaces the gkewi program, which is stacks.DeployConfig with
+	// its outputs exported and recorded.
+	program pulumi.RunFunc
 }
 
-func runStack(t *testing.T, stack string, program pulumi.RunFunc, config map[string]string) (*recorder, error) {
-	t.Helper()
-	return runIn(t, world{}, stack, program, config)
+// runOption changes one of the runSettings.
+type runOption func(*runSettings)
+
+// inStack runs the program as stack name, which names its URNs.
+func inStack(name string) runOption { return func(s *runSettings) { s.stack = name } }
+
+// inWorld runs the program in w, where the invokes find what w holds.
+func inWorld(w world) runOption { return func(s *runSettings) { s.world = w } }
+
+// withProgram runs program, a test's own, instead of the gkewi program.
+func withProgram(program pulumi.RunFunc) runOption {
+	return func(s *runSettings) { s.program = program }
 }
 
-// runIn runs program in a world of its own.
-func runIn(t *testing.T, w world, stack string, program pulumi.RunFunc, config map[string]string) (*recorder, error) {
+// recordRun runs the gkewi program under the recording mocks with config as
+// its stack configuration, and returns the recording of what it registered
+// and exported, and the program's error. config goes to the program as an
+// argument, not through the environment, so that tests can run in parallel.
+func recordRun(t testing.TB, config map[string]string, opts ...runOption) (*recorder, error) {
 	t.Helper()
-	data, err := json.Marshal(config)
-	if err != nil {
-		t.Fatal(err)
+	settings := runSettings{stack: testStack}
+	for _, opt := range opts {
+		opt(&settings)
 	}
-	t.Setenv(pulumi.EnvConfig, string(data))
-	rec := &recorder{stack: stack, world: w}
-	return rec, pulumi.RunErr(program, pulumi.WithMocks(testProject, stack, rec))
+	rec := &recorder{stack: settings.stack, world: settings.world, outputs: map[string]stackOutput{}}
+	program := settings.program
+	if program == nil {
+		program = func(ctx *pulumi.Context) error { return rec.deploy(ctx, config) }
+	}
+	return rec, pulumi.RunErr(program, pulumi.WithMocks(testProject, settings.stack, rec))
+}
+
+// mustRecord is recordRun for a run that must succeed.
+func mustRecord(t testing.TB, config map[string]string, opts ...runOption) *recorder {
+	t.Helper()
+	rec, err := recordRun(t, config, opts...)
+	if err != nil {
+		t.Fatalf("running the program: %v", err)
+	}
+	return rec
+}
+
+// stackOutput is one stack output as the program exports it.
+type stackOutput struct {
+	value  any
+	secret bool
+}
+
+// deploy is the gkewi program, with every output it exports recorded.
+func (r *recorder) deploy(ctx *pulumi.Context, config map[string]string) error {
+	exports, err := stacks.DeployConfig(ctx, config)
+	if err != nil {
+		return err
+	}
+	for key, value := range exports {
+		out := pulumi.ToOutput(value)
+		secret := pulumi.IsSecret(out)
+		// Exporting what the callback returns makes the run wait for it.
+		ctx.Export(key, out.ApplyT(func(v any) any {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.outputs[key] = stackOutput{value: v, secret: secret}
+			return v
+		}))
+	}
+	return nil
+}
+
+// output is the value of a stack output.
+func (r *recorder) output(key string) any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.outputs[key].value
 }
 
 // stackFiles are the stack configuration files by stack name: the project's

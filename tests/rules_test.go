@@ -15,7 +15,6 @@ import (
 	"k8s.io/pod-security-admission/policy"
 
 	"github.com/gkewi/gkewi/components"
-	"github.com/gkewi/gkewi/stacks"
 )
 
 // securityRule is one hardening promise, checked over everything a program
@@ -370,8 +369,9 @@ func hardeningViolations(pod map[string]any) []string {
 }
 
 func TestEveryStackKeepsEverySecurityRule(t *testing.T) {
+	t.Parallel()
 	for _, stack := range slices.Sorted(maps.Keys(stackFiles())) {
-		rec := runExample(t, stack)
+		rec := mustRecord(t, stackConfig(t, stack), inStack(stack))
 		for _, rule := range securityRules {
 			if violations := rule.check(rec); len(violations) > 0 {
 				t.Errorf("stack %s breaks rule %s:\n%s", stack, rule.name, strings.Join(violations, "\n"))
@@ -460,13 +460,14 @@ var breakers = map[string]ruleBreaker{
 }
 
 func TestEverySecurityRuleCatchesItsViolation(t *testing.T) {
+	t.Parallel()
 	for _, rule := range securityRules {
 		t.Run(rule.name, func(t *testing.T) {
 			breaker, ok := breakers[rule.name]
 			if !ok {
 				t.Fatal("no violation is built for this rule, so nothing shows it can fail")
 			}
-			rec := runDev(t)
+			rec := mustRecord(t, devFixture())
 			breaker(t, rec)
 			violations := rule.check(rec)
 			if len(violations) == 0 {
@@ -508,7 +509,8 @@ func set(t *testing.T, rec *recorder, typ string, value resource.PropertyValue, 
 }
 
 func TestRegistryGrantRuleAllowsTheImageProjectAndNoOther(t *testing.T) {
-	rec, err := run(t, stacks.Program, withConfig(devFixture(), map[string]string{
+	t.Parallel()
+	rec, err := recordRun(t, withConfig(devFixture(), map[string]string{
 		"gkewi:image": "asia-northeast1-docker.pkg.dev/acme-images/jobs/report:1.0",
 	}))
 	if err != nil {

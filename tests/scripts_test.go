@@ -23,11 +23,12 @@ var jobPod = []any{"spec", "template", "spec"}
 // waitForIdentity is the init container of the dev fixture's CronJob pods.
 func waitForIdentity(t *testing.T) ([]string, map[string]string) {
 	t.Helper()
-	return containerIn(t, runDev(t).one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
+	return containerIn(t, mustRecord(t, devFixture()).one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
 }
 
 func TestEveryPodWaitsForItsIdentityTheSameWay(t *testing.T) {
-	rec := runDev(t)
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
 	cronCommand, cronEnv := containerIn(t, rec.one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
 	verifyCommand, verifyEnv := containerIn(t, rec.one(t, jobType, "gkewi-verify"), jobPod, "wait-for-identity")
 	if !slices.Equal(cronCommand, verifyCommand) || !maps.Equal(cronEnv, verifyEnv) {
@@ -40,6 +41,7 @@ func TestEveryPodWaitsForItsIdentityTheSameWay(t *testing.T) {
 var absoluteTool = regexp.MustCompile(`(^|[\s;&|(])/(usr/)?(s)?bin/[a-z]`)
 
 func TestThePodScriptsCallToolsOnlyThroughThePATH(t *testing.T) {
+	t.Parallel()
 	for _, file := range []string{"wait-for-identity.sh", "verify.sh"} {
 		data, err := os.ReadFile(filepath.Join("..", "components", "scripts", file))
 		if err != nil {
@@ -52,6 +54,7 @@ func TestThePodScriptsCallToolsOnlyThroughThePATH(t *testing.T) {
 }
 
 func TestWaitForIdentityRetriesUntilATokenArrives(t *testing.T) {
+	t.Parallel()
 	command, env := waitForIdentity(t)
 	metadata := startFakeMetadata(t, devGSAEmail)
 	metadata.refuseTokens = 3
@@ -69,6 +72,7 @@ func TestWaitForIdentityRetriesUntilATokenArrives(t *testing.T) {
 }
 
 func TestWaitForIdentityRecoversFromAnEarlyMissThatGcloudRemembers(t *testing.T) {
+	t.Parallel()
 	command, env := waitForIdentity(t)
 	metadata := startFakeMetadata(t, devGSAEmail)
 	// The first probe is cut off, so gcloud writes down "not on Google Cloud".
@@ -80,6 +84,7 @@ func TestWaitForIdentityRecoversFromAnEarlyMissThatGcloudRemembers(t *testing.T)
 }
 
 func TestWaitForIdentityGivesUpAfterAboutAMinuteAndSaysWhereToLook(t *testing.T) {
+	t.Parallel()
 	command, env := waitForIdentity(t)
 	metadata := startFakeMetadata(t, devGSAEmail)
 	metadata.refuseTokens = -1
@@ -107,6 +112,7 @@ func TestWaitForIdentityGivesUpAfterAboutAMinuteAndSaysWhereToLook(t *testing.T)
 }
 
 func TestWaitForIdentityWithoutGcloudSaysSoOnce(t *testing.T) {
+	t.Parallel()
 	command, env := waitForIdentity(t)
 	got := newImageEnv(t, startFakeMetadata(t, devGSAEmail)).withoutGcloud(t).run(t, command, env)
 	if got.code == 0 || !strings.Contains(got.stderr, "gcloud is not on PATH") {
@@ -120,10 +126,11 @@ func TestWaitForIdentityWithoutGcloudSaysSoOnce(t *testing.T) {
 // verification is the container of the dev fixture's verification Job.
 func verification(t *testing.T) ([]string, map[string]string) {
 	t.Helper()
-	return containerIn(t, runDev(t).one(t, jobType, "gkewi-verify"), jobPod, "verify")
+	return containerIn(t, mustRecord(t, devFixture()).one(t, jobType, "gkewi-verify"), jobPod, "verify")
 }
 
 func TestVerificationPassesOnlyForTheExpectedAccountWithAToken(t *testing.T) {
+	t.Parallel()
 	command, env := verification(t)
 	for _, c := range []struct {
 		name         string
@@ -153,7 +160,8 @@ func TestVerificationPassesOnlyForTheExpectedAccountWithAToken(t *testing.T) {
 }
 
 func TestTheJobsDefaultCommandRunsInTheImage(t *testing.T) {
-	command, env := containerIn(t, runDev(t).one(t, cronJobType, "gkewi-cronjob"), cronPod, components.JobContainerName)
+	t.Parallel()
+	command, env := containerIn(t, mustRecord(t, devFixture()).one(t, cronJobType, "gkewi-cronjob"), cronPod, components.JobContainerName)
 	got := newImageEnv(t, startFakeMetadata(t, devGSAEmail)).run(t, command, env)
 	if got.code != 0 || !strings.Contains(got.stdout, "projectId: "+devProject) {
 		t.Errorf("the default command failed in the image: %+v", got)
@@ -207,7 +215,8 @@ func verifyPod(t *testing.T, image *imageEnv, command string) map[string]any {
 }
 
 func TestVerifyCommandRunsTheVerificationAsTheKSA(t *testing.T) {
-	command, _ := componentOutputs(t)["verifyCommand"].(string)
+	t.Parallel()
+	command, _ := mustRecord(t, devFixture()).output("verifyCommand").(string)
 	metadata := startFakeMetadata(t, devGSAEmail)
 	image := newImageEnv(t, metadata)
 	spec := verifyPod(t, image, command)["spec"].(map[string]any)
@@ -234,7 +243,8 @@ func TestVerifyCommandRunsTheVerificationAsTheKSA(t *testing.T) {
 }
 
 func TestRunNowCommandStartsTheJobWaitsForItThenShowsItsLogs(t *testing.T) {
-	command, _ := componentOutputs(t)["runNowCommand"].(string)
+	t.Parallel()
+	command, _ := mustRecord(t, devFixture()).output("runNowCommand").(string)
 	calls := kubectlCalls(t, newImageEnv(t, startFakeMetadata(t, devGSAEmail)), command)
 	if len(calls) != 3 {
 		t.Fatalf("kubectl was called %d times, want create, wait and logs: %q", len(calls), calls)

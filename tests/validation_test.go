@@ -176,6 +176,7 @@ var badInputs = []badInput{
 }
 
 func TestBadConfigIsRefusedWithTheKeyValueAndWhatIsAllowed(t *testing.T) {
+	t.Parallel()
 	dev := devFixture()
 	for _, row := range badInputs {
 		t.Run(fmt.Sprint(row.set), func(t *testing.T) {
@@ -201,6 +202,7 @@ func problemLine(err error, key string) string {
 }
 
 func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
+	t.Parallel()
 	dev := devFixture()
 	for _, set := range []map[string]string{
 		{"gkewi:serviceAccountId": "a" + strings.Repeat("0", 28) + "z"},
@@ -239,6 +241,7 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 }
 
 func TestEveryProblemIsReportedAtOnce(t *testing.T) {
+	t.Parallel()
 	_, err := stacks.Parse(withConfig(devFixture(), map[string]string{
 		"gcp:zone":          "us-east1-b",
 		"gkewi:nodeCount":   "0",
@@ -261,6 +264,7 @@ func TestEveryProblemIsReportedAtOnce(t *testing.T) {
 }
 
 func TestTheREADMENamesEveryEscalationRole(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -282,6 +286,7 @@ func TestTheREADMENamesEveryEscalationRole(t *testing.T) {
 }
 
 func TestAMistakeInOneKeyIsReportedOnce(t *testing.T) {
+	t.Parallel()
 	for key, value := range map[string]string{
 		"gcp:project":              unset,
 		"gkewi:authorizedNetworks": "198.51.100.7/32",
@@ -299,7 +304,8 @@ func TestAMistakeInOneKeyIsReportedOnce(t *testing.T) {
 }
 
 func TestComponentValidatesItsOwnArgsBeforeRegisteringAnything(t *testing.T) {
-	rec, err := run(t, func(ctx *pulumi.Context) error {
+	t.Parallel()
+	rec, err := recordRun(t, nil, withProgram(func(ctx *pulumi.Context) error {
 		_, err := components.NewWorkloadIdentityCronJob(ctx, "job", &components.WorkloadIdentityCronJobArgs{
 			Project: "p", Region: "europe-west1", Zone: "europe-west1-b", Network: "n", Subnetwork: "s",
 			SubnetCIDR: "10.0.0.0/24", ClusterName: "c", MasterCIDR: "172.16.0.0/28",
@@ -307,7 +313,7 @@ func TestComponentValidatesItsOwnArgsBeforeRegisteringAnything(t *testing.T) {
 			Schedule: "every day", Roles: []string{"iam.serviceAccounts.get"},
 		})
 		return err
-	}, nil)
+	}))
 	for _, want := range []string{`schedule: "every day" is not a cron schedule`, `roles[0]: "iam.serviceAccounts.get" is a permission`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
@@ -341,10 +347,10 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		rec, err := run(t, func(ctx *pulumi.Context) error {
+		rec, err := recordRun(t, nil, withProgram(func(ctx *pulumi.Context) error {
 			_, err := components.NewWorkloadIdentityCronJob(ctx, name, args)
 			return err
-		}, nil)
+		}))
 		if err != nil {
 			t.Fatalf("Parse accepted what the component cannot build: %v", err)
 		}

@@ -12,6 +12,7 @@ import (
 // TestWorkflowsPassActionlint lints .github/workflows with actionlint, and
 // their shell steps with shellcheck where it is installed (.ci/run installs it).
 func TestWorkflowsPassActionlint(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("../.github/workflows/*.yml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no workflows found: %v", err)

@@ -1,12 +1,19 @@
-# The targets people type. `make test` is what CI runs (.ci/run).
+# The targets people type. CI (.ci/run, and .github/workflows/ci.yml, which
+# runs it) runs `make lint`, `make test`, `make test-apiserver` and
+# `make test-node`; `make test` is the README's test command.
 STACK ?= dev
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
 .PHONY: build test test-apiserver test-node tools lint tidy plan preview up destroy
 
+# Tests, plans and deployments need no debug information, and linking
+# without DWARF is the cheaper part of every edit loop; `make build` keeps it
+# for debugging.
+export GOFLAGS ?= -ldflags=-w
+
 build:
-	go build ./...
+	GOFLAGS= go build ./...
 
 test:
 	go test ./...
@@ -30,20 +37,31 @@ tools: $(TOOLS)
 KUBE_VERSION_FLAGS = -X k8s.io/component-base/version.gitVersion=v1.34.2 \
 	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34
 $(TOOLS) &: hack/tools/go.mod hack/tools/go.sum $(wildcard hack/tools/cmd/*/main.go)
-	cd hack/tools && GOBIN=$(CURDIR)/bin go install -ldflags '$(KUBE_VERSION_FLAGS)' \
+	cd hack/tools && GOFLAGS= GOBIN=$(CURDIR)/bin go install -ldflags '$(KUBE_VERSION_FLAGS)' \
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubelet \
 		k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
 		./cmd/etcd ./cmd/ociimage
 
-lint:
+# gofmt, golangci-lint (.golangci.yaml: go vet and a few more, over every
+# build tag), shellcheck of the pod scripts and .ci/run, and actionlint of
+# the workflows (with shellcheck of their steps).
+lint: bin/golangci-lint bin/actionlint
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
-	go vet ./...
-	go vet -tags apiserver ./tests
-	go vet -tags node ./tests
+	bin/golangci-lint run ./...
 	shellcheck --shell=sh components/scripts/*.sh
+	shellcheck .ci/run
+	bin/actionlint
 
+# The linters, pinned by a module of their own in hack/tools/lint.
+bin/golangci-lint bin/actionlint &: hack/tools/lint/go.mod hack/tools/lint/go.sum
+	cd hack/tools/lint && GOBIN=$(CURDIR)/bin go install \
+		github.com/golangci/golangci-lint/v2/cmd/golangci-lint github.com/rhysd/actionlint/cmd/actionlint
+
+# Every module: the program's, the Kubernetes tools' and the linter's.
 tidy:
 	go mod tidy
+	cd hack/tools && go mod tidy
+	cd hack/tools/lint && go mod tidy
 
 # Rewrites tests/testdata/plans/<stack>.yaml (for each stack here and in
 # examples/) and docs/architecture.md from the program, and the README's

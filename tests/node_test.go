@@ -22,7 +22,6 @@ import (
 	"golang.org/x/sys/unix"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -520,8 +519,6 @@ func (m *podMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	fake.ServeHTTP(w, r)
 }
-
-var jobsResource = schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}
 
 // jobFromTemplate is a Job made from a CronJob's jobTemplate, as the
 // CronJob controller or `kubectl create job --from` makes one.

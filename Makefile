@@ -5,7 +5,7 @@ STACK ?= dev
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: build test test-apiserver test-node tools lint tidy plan preview up destroy
+.PHONY: build test test-apiserver test-node tools lint tidy plan schema preview up destroy
 
 # Tests, plans and deployments need no debug information, and linking
 # without DWARF is the cheaper part of every edit loop; `make build` keeps it
@@ -17,6 +17,7 @@ build:
 
 test:
 	go test ./...
+	cd provider && go test ./...
 
 # The API-server tier: what the program registers, applied to a real
 # kube-apiserver and etcd on loopback (see tests/apiserver_test.go).
@@ -48,6 +49,7 @@ $(TOOLS) &: hack/tools/go.mod hack/tools/go.sum $(wildcard hack/tools/cmd/*/main
 lint: bin/golangci-lint bin/actionlint
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	bin/golangci-lint run ./...
+	cd provider && ../bin/golangci-lint run ./...
 	shellcheck --shell=sh components/scripts/*.sh
 	shellcheck .ci/run
 	bin/actionlint
@@ -57,17 +59,24 @@ bin/golangci-lint bin/actionlint &: hack/tools/lint/go.mod hack/tools/lint/go.su
 	cd hack/tools/lint && GOBIN=$(CURDIR)/bin go install \
 		github.com/golangci/golangci-lint/v2/cmd/golangci-lint github.com/rhysd/actionlint/cmd/actionlint
 
-# Every module: the program's, the Kubernetes tools' and the linter's.
+# Every module: the program's, the package's, the Kubernetes tools' and the linters'.
 tidy:
 	go mod tidy
+	cd provider && go mod tidy
 	cd hack/tools && go mod tidy
 	cd hack/tools/lint && go mod tidy
 
 # Rewrites tests/testdata/plans/<stack>.yaml (for each stack here and in
 # examples/) and docs/architecture.md from the program, and the README's
-# configuration table from the doc comments of the component's arguments.
+# configuration table and the package's descriptions from the doc comments of
+# the component's arguments and outputs.
 plan:
-	go test ./tests -run 'TestPlansAreCurrent|TestArchitectureDiagramIsCurrent|TestREADMEConfigurationTableIsCurrent' -update
+	go test ./tests -run 'TestPlansAreCurrent|TestArchitectureDiagramIsCurrent|TestREADMEConfigurationTableIsCurrent|TestPackageDescriptionsAreCurrent' -update
+
+# Rewrites provider/schema.json, the component package's schema, from the
+# running provider.
+schema:
+	cd provider && go test -run TestSchemaIsCurrent -update .
 
 preview:
 	pulumi stack select --create $(STACK)

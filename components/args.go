@@ -99,7 +99,7 @@ type WorkloadIdentityCronJobArgs struct {
 	Kubeconfig string `pulumi:"kubeconfig,optional"`
 	// KubernetesProvider of an existing cluster, for Go callers, instead of
 	// Kubeconfig. Optional.
-	KubernetesProvider *kubernetes.Provider `pulumi:"-"`
+	KubernetesProvider *kubernetes.Provider
 	// ClusterProject is the project of the cluster that Kubeconfig names,
 	// whose workload pool the KSA is in. Optional; default: Project.
 	ClusterProject string `pulumi:"clusterProject,optional"`

@@ -13,27 +13,41 @@ type WorkloadIdentityCronJob struct {
 
 	// GSAEmail is the GSA the job acts as; empty in direct mode.
 	GSAEmail pulumi.StringOutput `pulumi:"gsaEmail"`
-	// WorkloadIdentityMember is the KSA's member: bound to the GSA, or in
-	// direct mode granted the roles.
+	// WorkloadIdentityMember is the KSA's member in IAM,
+	// serviceAccount:PROJECT.svc.id.goog[NAMESPACE/KSA], bound to the GSA; in
+	// direct mode, the principal:// that the roles are granted to.
 	WorkloadIdentityMember pulumi.StringOutput `pulumi:"workloadIdentityMember"`
-	WorkloadPool           pulumi.StringOutput `pulumi:"workloadPool"`
-	ClusterName            pulumi.StringOutput `pulumi:"clusterName"`
-	// ClusterEndpoint is empty for an existing cluster.
+	// WorkloadPool is the cluster's workload pool, PROJECT.svc.id.goog.
+	WorkloadPool pulumi.StringOutput `pulumi:"workloadPool"`
+	// ClusterName is the GKE cluster the job runs on.
+	ClusterName pulumi.StringOutput `pulumi:"clusterName"`
+	// ClusterEndpoint is the cluster's endpoint; empty for a cluster named by
+	// a kubeconfig.
 	ClusterEndpoint pulumi.StringOutput `pulumi:"clusterEndpoint"`
-	// Kubeconfig is secret; empty when a Kubernetes provider was given.
+	// Kubeconfig is a kubeconfig that authenticates with
+	// gke-gcloud-auth-plugin, as a secret; the kubeconfig given for a cluster
+	// named by one, and empty when a Kubernetes provider was given.
 	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig"`
-	// Network and Subnetwork are empty for an existing cluster.
-	Network                  pulumi.StringOutput `pulumi:"network"`
-	Subnetwork               pulumi.StringOutput `pulumi:"subnetwork"`
-	Namespace                pulumi.StringOutput `pulumi:"namespace"`
+	// Network is the VPC's name; empty for a cluster named by a kubeconfig.
+	Network pulumi.StringOutput `pulumi:"network"`
+	// Subnetwork is the subnetwork's name; empty for a cluster named by a
+	// kubeconfig.
+	Subnetwork pulumi.StringOutput `pulumi:"subnetwork"`
+	// Namespace is the Kubernetes namespace of the KSA and the CronJob.
+	Namespace pulumi.StringOutput `pulumi:"namespace"`
+	// KubernetesServiceAccount is the KSA the CronJob runs as.
 	KubernetesServiceAccount pulumi.StringOutput `pulumi:"kubernetesServiceAccount"`
-	CronJobName              pulumi.StringOutput `pulumi:"cronJobName"`
-	// VerifyCommand repeats the deployment's Workload Identity check by hand.
+	// CronJobName is the CronJob's name.
+	CronJobName pulumi.StringOutput `pulumi:"cronJobName"`
+	// VerifyCommand is a kubectl command that repeats the verification by
+	// hand: a pod that runs as the KSA, waits for its identity and runs the
+	// verification Job's own script.
 	VerifyCommand pulumi.StringOutput `pulumi:"verifyCommand"`
-	// RunNowCommand starts the CronJob's job once, now, and follows its logs.
+	// RunNowCommand is a shell command that starts the CronJob's job once,
+	// now, waits for it and shows its logs.
 	RunNowCommand pulumi.StringOutput `pulumi:"runNowCommand"`
-	// MetadataServerLogFilter finds the GKE metadata server's logs in Cloud
-	// Logging, where the cause of a pod's HTTP 403 is written.
+	// MetadataServerLogFilter is the Cloud Logging filter for this cluster's
+	// GKE metadata server logs, where the cause of a pod's HTTP 403 is written.
 	MetadataServerLogFilter pulumi.StringOutput `pulumi:"metadataServerLogFilter"`
 }
 

@@ -1,11 +1,13 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -31,21 +33,31 @@ type argDoc struct {
 // argDocs reads the arguments' doc comments from the component's source.
 func argDocs(t *testing.T) []argDoc {
 	t.Helper()
-	file, err := parser.ParseFile(token.NewFileSet(), "../components/args.go", nil, parser.ParseComments)
+	return structDocs(t, "args.go", "WorkloadIdentityCronJobArgs")
+}
+
+// structDocs reads the doc comments of the fields of a struct of the
+// component's that have a `pulumi` tag.
+func structDocs(t *testing.T, file, typeName string) []argDoc {
+	t.Helper()
+	parsed, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "components", file), nil, parser.ParseComments)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var docs []argDoc
-	ast.Inspect(file, func(n ast.Node) bool {
+	ast.Inspect(parsed, func(n ast.Node) bool {
 		spec, ok := n.(*ast.TypeSpec)
-		if !ok || spec.Name.Name != "WorkloadIdentityCronJobArgs" {
+		if !ok || spec.Name.Name != typeName {
 			return true
 		}
 		for _, field := range spec.Type.(*ast.StructType).Fields.List {
+			if field.Tag == nil {
+				continue // not an argument of the package: KubernetesProvider, for Go callers
+			}
 			tag, _ := strconv.Unquote(field.Tag.Value)
 			key, _, _ := strings.Cut(reflect.StructTag(tag).Get("pulumi"), ",")
-			if key == "-" {
-				continue
+			if key == "" {
+				continue // the embedded pulumi.ResourceState
 			}
 			docs = append(docs, argDoc{field: field.Names[0].Name, key: key, doc: strings.Join(strings.Fields(field.Doc.Text()), " ")})
 		}
@@ -136,4 +148,52 @@ func goldenSection(t *testing.T, path, begin, end, got string) {
 	if diff := lineDiff(want, got); diff != "" {
 		t.Errorf("the generated part of %s is stale or was edited by hand; run `make plan` and review the diff:\n%s", path, diff)
 	}
+}
+
+// packageDescriptions is what the component package's schema says of each
+// input, output and type property: the same doc comments, with Go field
+// names written as property names.
+type packageDescriptions struct {
+	Inputs          map[string]string `json:"inputs"`
+	Outputs         map[string]string `json:"outputs"`
+	ExistingCluster map[string]string `json:"existingCluster"`
+}
+
+func describe(docs []argDoc) map[string]string {
+	propertyOf := map[string]string{}
+	for _, d := range docs {
+		propertyOf[d.field] = "`" + d.key + "`"
+	}
+	fieldName := regexp.MustCompile(`\b[A-Z][A-Za-z]+\b`)
+	out := map[string]string{}
+	for _, d := range docs {
+		out[d.key] = fieldName.ReplaceAllStringFunc(d.doc, func(word string) string {
+			if property, ok := propertyOf[word]; ok {
+				return property
+			}
+			return word
+		})
+	}
+	return out
+}
+
+func TestPackageDescriptionsAreCurrent(t *testing.T) {
+	t.Parallel()
+	descriptions := packageDescriptions{
+		Inputs:          describe(argDocs(t)),
+		Outputs:         describe(structDocs(t, "workloadidentitycronjob.go", "WorkloadIdentityCronJob")),
+		ExistingCluster: describe(structDocs(t, "args.go", "ExistingCluster")),
+	}
+	for kind, props := range map[string]map[string]string{"input": descriptions.Inputs, "output": descriptions.Outputs} {
+		for key, text := range props {
+			if text == "" {
+				t.Errorf("the %s %s has no doc comment, so the package schema would not describe it", kind, key)
+			}
+		}
+	}
+	data, err := json.MarshalIndent(descriptions, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, filepath.Join("..", "provider", "descriptions.json"), string(data)+"\n")
 }

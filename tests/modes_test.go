@@ -327,7 +327,7 @@ func TestNoArgumentIsSilentlyIgnoredWithAnExistingCluster(t *testing.T) {
 			argKey, _, _ := strings.Cut(field.Tag.Get("pulumi"), ",")
 			key := stacks.ConfigKey(argKey)
 			// The allow* keys only permit what another key asks for.
-			if argKey == "-" || providerKeys[key] || strings.HasPrefix(argKey, "allow") {
+			if argKey == "" || providerKeys[key] || strings.HasPrefix(argKey, "allow") {
 				continue
 			}
 			config := withConfig(fixtures[fixture](), map[string]string{key: sampleValue(field.Type)})

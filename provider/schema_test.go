@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/blang/semver"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/integration"
+
+	"github.com/gkewi/gkewi/components"
+)
+
+var update = flag.Bool("update", false, "rewrite schema.json from the provider")
+
+// server is the provider, served in-process as the Pulumi engine would.
+func server(t *testing.T, opts ...integration.ServerOption) integration.Server {
+	t.Helper()
+	provider, err := Provider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := integration.NewServer(context.Background(), Name, semver.MustParse(version),
+		append([]integration.ServerOption{integration.WithProvider(provider)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func schema(t *testing.T) string {
+	t.Helper()
+	resp, err := server(t).GetSchema(p.GetSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Schema + "\n"
+}
+
+func TestSchemaIsCurrent(t *testing.T) {
+	got := schema(t)
+	if *update {
+		if err := os.WriteFile("schema.json", []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile("schema.json")
+	if err != nil {
+		t.Fatalf("%v; run `make schema` to write it", err)
+	}
+	if string(want) != got {
+		t.Error("schema.json is stale; run `make schema` and review the diff")
+	}
+}
+
+// componentSpec is the component's part of the schema.
+func componentSpec(t *testing.T) (inputs, outputs map[string]map[string]any, required []string) {
+	t.Helper()
+	var spec struct {
+		Resources map[string]struct {
+			InputProperties map[string]map[string]any `json:"inputProperties"`
+			Properties      map[string]map[string]any `json:"properties"`
+			RequiredInputs  []string                  `json:"requiredInputs"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal([]byte(schema(t)), &spec); err != nil {
+		t.Fatal(err)
+	}
+	c := spec.Resources[componentToken]
+	return c.InputProperties, c.Properties, c.RequiredInputs
+}
+
+func TestEveryPropertyIsDescribed(t *testing.T) {
+	inputs, outputs, _ := componentSpec(t)
+	for kind, properties := range map[string]map[string]map[string]any{"input": inputs, "output": outputs} {
+		described := 0
+		for name, property := range properties {
+			if text, _ := property["description"].(string); text != "" {
+				described++
+			} else {
+				t.Errorf("the %s %s has no description", kind, name)
+			}
+		}
+		t.Logf("%d %s properties, %d described", len(properties), kind, described)
+	}
+	if _, ok := inputs["kubernetesProvider"]; ok || len(inputs) != 50 || len(outputs) != 14 {
+		t.Errorf("%d inputs and %d outputs, want the 50 arguments without the Go-only provider, and the 14 outputs", len(inputs), len(outputs))
+	}
+}
+
+// TestRequiredInputsAreWhatValidationRequires removes each argument in turn
+// from arguments that validate, for a new cluster and for an existing one:
+// the schema must require exactly those that validation requires in both.
+func TestRequiredInputsAreWhatValidationRequires(t *testing.T) {
+	_, _, required := componentSpec(t)
+	existing := devGoArgs()
+	*existing = components.WorkloadIdentityCronJobArgs{
+		Project: existing.Project, Kubeconfig: "cluster.kubeconfig", Namespace: existing.Namespace,
+		KubernetesServiceAccount: existing.KubernetesServiceAccount, Schedule: existing.Schedule,
+	}
+	var alwaysRequired []string
+	for _, field := range reflect.VisibleFields(reflect.TypeOf(components.WorkloadIdentityCronJobArgs{})) {
+		key, _, _ := strings.Cut(field.Tag.Get("pulumi"), ",")
+		if key == "" {
+			continue
+		}
+		requiredIn := 0
+		for _, args := range []*components.WorkloadIdentityCronJobArgs{devGoArgs(), existing} {
+			without := *args
+			v := reflect.ValueOf(&without).Elem().FieldByIndex(field.Index)
+			v.Set(reflect.Zero(v.Type()))
+			if err := without.Validate("gkewi"); err != nil && strings.Contains(err.Error(), key+`: "" is required`) {
+				requiredIn++
+			}
+		}
+		if requiredIn == 2 {
+			alwaysRequired = append(alwaysRequired, key)
+		}
+	}
+	slices.Sort(alwaysRequired)
+	slices.Sort(required)
+	if !slices.Equal(required, alwaysRequired) {
+		t.Errorf("the schema requires %v; validation always requires %v", required, alwaysRequired)
+	}
+}

@@ -5,7 +5,7 @@ STACK ?= dev
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: build test test-apiserver test-node tools lint tidy plan schema preview up destroy
+.PHONY: build test test-apiserver test-node tools lint tidy plan schema sdk preview up destroy
 
 # Tests, plans and deployments need no debug information, and linking
 # without DWARF is the cheaper part of every edit loop; `make build` keeps it
@@ -77,6 +77,11 @@ plan:
 # running provider.
 schema:
 	cd provider && go test -run TestSchemaIsCurrent -update .
+
+# Writes each language's SDK to sdk/<language> (ignored by git) from the
+# committed schema, as the package tests do.
+sdk:
+	cd provider && go run ./cmd/gensdk schema.json ../sdk
 
 preview:
 	pulumi stack select --create $(STACK)

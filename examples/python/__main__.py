@@ -1,0 +1,26 @@
+"""A Python program that uses the gkewi component package, as `pulumi package
+add` sets it up. The tests byte-compile it with the generated SDK; they cannot
+run it, since PyPI, where the pulumi package comes from, is out of reach."""
+
+import pulumi
+import pulumi_gkewi as gkewi
+
+job = gkewi.WorkloadIdentityCronJob(
+    "reports",
+    project="my-gkewi-dev-project",
+    region="asia-northeast1",
+    zone="asia-northeast1-a",
+    network="gkewi-dev",
+    subnetwork="gkewi-dev-asia-northeast1",
+    subnet_cidr="10.0.0.0/24",
+    master_cidr="172.16.0.0/28",
+    authorized_networks=["203.0.113.0/24"],
+    cluster_name="gkewi-dev",
+    deletion_protection=False,
+    namespace="wi-demo",
+    kubernetes_service_account="wi-demo",
+    schedule="*/5 * * * *",
+)
+
+pulumi.export("gsaEmail", job.gsa_email)
+pulumi.export("runNowCommand", job.run_now_command)

@@ -18,6 +18,7 @@ build:
 test:
 	go test ./...
 	cd provider && go test ./...
+	cd policy && go test ./...
 
 # The API-server tier: what the program registers, applied to a real
 # kube-apiserver and etcd on loopback (see tests/apiserver_test.go).
@@ -50,6 +51,7 @@ lint: bin/golangci-lint bin/actionlint
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	bin/golangci-lint run ./...
 	cd provider && ../bin/golangci-lint run ./...
+	cd policy && ../bin/golangci-lint run ./...
 	shellcheck --shell=sh components/scripts/*.sh
 	shellcheck .ci/run
 	bin/actionlint
@@ -63,6 +65,7 @@ bin/golangci-lint bin/actionlint &: hack/tools/lint/go.mod hack/tools/lint/go.su
 tidy:
 	go mod tidy
 	cd provider && go mod tidy
+	cd policy && go mod tidy
 	cd hack/tools && go mod tidy
 	cd hack/tools/lint && go mod tidy
 
@@ -71,7 +74,7 @@ tidy:
 # configuration table and the package's descriptions from the doc comments of
 # the component's arguments and outputs.
 plan:
-	go test ./tests -run 'TestPlansAreCurrent|TestArchitectureDiagramIsCurrent|TestREADMEConfigurationTableIsCurrent|TestPackageDescriptionsAreCurrent' -update
+	go test ./tests -run 'TestPlansAreCurrent|TestArchitectureDiagramIsCurrent|TestREADMEConfigurationTableIsCurrent|TestPackageDescriptionsAreCurrent|TestPolicyInputsAreCurrent|TestPolicyEscalationRolesAreCurrent' -update
 
 # Rewrites provider/schema.json, the component package's schema, from the
 # running provider.

@@ -45,8 +45,9 @@ type registration struct {
 	// Outputs are the inputs plus what the mock provider computed.
 	Outputs resource.PropertyMap
 	// DependsOn names every resource this one waits for, explicit or through
-	// an input.
-	DependsOn []string
+	// an input; PropertyDependencies names them by the input they flow into.
+	DependsOn            []string
+	PropertyDependencies map[string][]string
 }
 
 // recorder is a pulumi.MockResourceMonitor that records every registration
@@ -87,6 +88,12 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	}
 	for _, dep := range rpc.GetDependencies() {
 		reg.DependsOn = append(reg.DependsOn, urnName(dep))
+	}
+	reg.PropertyDependencies = map[string][]string{}
+	for key, deps := range rpc.GetPropertyDependencies() {
+		for _, dep := range deps.GetUrns() {
+			reg.PropertyDependencies[key] = append(reg.PropertyDependencies[key], urnName(dep))
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -413,6 +420,26 @@ func withConfig(config map[string]string, changes map[string]string) map[string]
 		}
 	}
 	return out
+}
+
+// urnOf is the URN of the resource called name, or "".
+func (r *recorder) urnOf(name string) string {
+	for _, reg := range r.resources {
+		if reg.Name == name {
+			return reg.URN
+		}
+	}
+	return ""
+}
+
+// urnsOf are the URNs of the resources called names, sorted.
+func (r *recorder) urnsOf(names []string) []string {
+	urns := []string{}
+	for _, name := range names {
+		urns = append(urns, r.urnOf(name))
+	}
+	slices.Sort(urns)
+	return urns
 }
 
 // byType returns the registrations of one type, in registration order.

@@ -1,0 +1,158 @@
+# METADATA
+# title: gkewi hardening rules
+# description: GKE Workload Identity hardened, for any stack in any language.
+# scope: package
+package gkewi
+
+import rego.v1
+
+# The rules judge resource types and properties, never gkewi's names, so
+# they judge a cluster, node pool, IAM member or Kubernetes object that
+# anyone wrote, in any language. The input is what pulumi-policy-opa builds
+# (its README, "Resource Input Structure" and "Stack Input Structure"):
+# the properties overlaid at the top, and __type, __name, __urn, options,
+# provider and properties.
+
+cluster := "gcp:container/cluster:Cluster"
+
+node_pool := "gcp:container/nodePool:NodePool"
+
+# node_config is the node config of a node pool, or of a cluster's default
+# pool, which GKE creates even when the cluster removes it again.
+node_config := object.get(input, "nodeConfig", {})
+
+# METADATA
+# title: Workload Identity on every cluster
+# description: A cluster has the workload pool of its project, PROJECT.svc.id.goog.
+# custom:
+#   message: Set workloadIdentityConfig.workloadPool to PROJECT.svc.id.goog.
+deny_cluster_without_workload_identity contains msg if {
+	input.__type == cluster
+	not valid_workload_pool
+	msg := sprintf("cluster '%s' has the workload pool %v; want %s.svc.id.goog", [input.__name, object.get(input, ["workloadIdentityConfig", "workloadPool"], "none"), object.get(input, "project", "PROJECT")])
+}
+
+valid_workload_pool if input.workloadIdentityConfig.workloadPool == sprintf("%s.svc.id.goog", [input.project])
+
+valid_workload_pool if {
+	not input.project
+	endswith(input.workloadIdentityConfig.workloadPool, ".svc.id.goog")
+}
+
+# METADATA
+# title: The GKE metadata server on every node
+# description: Every node pool, the removed default pool included, runs the GKE metadata server, which hands pods their Workload Identity tokens and hides the node's own credentials.
+# custom:
+#   message: Set nodeConfig.workloadMetadataConfig.mode to GKE_METADATA.
+deny_node_pool_without_gke_metadata contains msg if {
+	input.__type in {cluster, node_pool}
+	object.get(node_config, ["workloadMetadataConfig", "mode"], "none") != "GKE_METADATA"
+	msg := sprintf("%s '%s' runs nodes without the GKE metadata server", [input.__type, input.__name])
+}
+
+# METADATA
+# title: Legacy metadata endpoints off
+# description: Nodes set disable-legacy-endpoints=true in their metadata.
+# custom:
+#   message: Set nodeConfig.metadata.disable-legacy-endpoints to "true".
+deny_legacy_metadata_endpoints contains msg if {
+	input.__type in {cluster, node_pool}
+	object.get(node_config, ["metadata", "disable-legacy-endpoints"], "none") != "true"
+	msg := sprintf("%s '%s' leaves the legacy metadata endpoints on", [input.__type, input.__name])
+}
+
+# METADATA
+# title: Private nodes
+# description: Nodes have no public address.
+# custom:
+#   message: Set privateClusterConfig.enablePrivateNodes to true.
+deny_public_nodes contains msg if {
+	input.__type == cluster
+	not input.privateClusterConfig.enablePrivateNodes == true
+	msg := sprintf("cluster '%s' gives its nodes public addresses", [input.__name])
+}
+
+# METADATA
+# title: Control plane not open to the world
+# description: Authorized networks are set, and none is 0.0.0.0/0.
+# custom:
+#   message: List the CIDRs that may reach the control plane in masterAuthorizedNetworksConfig.cidrBlocks, narrower than 0.0.0.0/0.
+deny_control_plane_open_to_the_world contains msg if {
+	input.__type == cluster
+	count(object.get(input, ["masterAuthorizedNetworksConfig", "cidrBlocks"], [])) == 0
+	msg := sprintf("cluster '%s' lets any address reach its control plane: no authorized networks", [input.__name])
+}
+
+deny_control_plane_open_to_the_world contains msg if {
+	input.__type == cluster
+	some block in input.masterAuthorizedNetworksConfig.cidrBlocks
+	block.cidrBlock == "0.0.0.0/0"
+	msg := sprintf("cluster '%s' lets any address reach its control plane: 0.0.0.0/0", [input.__name])
+}
+
+# METADATA
+# title: No client certificate
+# description: The cluster issues no client certificate, a credential that cannot be revoked.
+# custom:
+#   message: Set masterAuth.clientCertificateConfig.issueClientCertificate to false.
+deny_client_certificate contains msg if {
+	input.__type == cluster
+	input.masterAuth.clientCertificateConfig.issueClientCertificate == true
+	msg := sprintf("cluster '%s' issues a client certificate", [input.__name])
+}
+
+# METADATA
+# title: Legacy ABAC off
+# description: Legacy attribute-based access control is off.
+# custom:
+#   message: Set enableLegacyAbac to false.
+deny_legacy_abac contains msg if {
+	input.__type == cluster
+	input.enableLegacyAbac == true
+	msg := sprintf("cluster '%s' has legacy ABAC on", [input.__name])
+}
+
+# METADATA
+# title: Shielded nodes
+# description: Shielded nodes, with secure boot and integrity monitoring.
+# custom:
+#   message: Set enableShieldedNodes, and nodeConfig.shieldedInstanceConfig's enableSecureBoot and enableIntegrityMonitoring, to true.
+deny_unshielded_nodes contains msg if {
+	input.__type == cluster
+	input.enableShieldedNodes == false
+	msg := sprintf("cluster '%s' has shielded nodes off", [input.__name])
+}
+
+deny_unshielded_nodes contains msg if {
+	input.__type in {cluster, node_pool}
+	some setting in ["enableSecureBoot", "enableIntegrityMonitoring"]
+	not object.get(node_config, ["shieldedInstanceConfig", setting], false) == true
+	msg := sprintf("%s '%s' has %s off", [input.__type, input.__name, setting])
+}
+
+# METADATA
+# title: Nodes run as an account of their own
+# description: Nodes never run as the Compute Engine default service account, which often holds Editor.
+# custom:
+#   message: Give the nodes a service account of their own with roles/container.defaultNodeServiceAccount, in nodeConfig.serviceAccount.
+deny_nodes_on_default_compute_account contains msg if {
+	input.__type in {cluster, node_pool}
+	account := object.get(node_config, "serviceAccount", "default")
+	default_compute_account(account)
+	msg := sprintf("%s '%s' runs its nodes as %s", [input.__type, input.__name, account])
+}
+
+default_compute_account(account) if account == "default"
+
+default_compute_account(account) if endswith(account, "-compute@developer.gserviceaccount.com")
+
+# METADATA
+# title: APIs stay on after a destroy
+# description: A destroy leaves a project's APIs enabled, since other workloads may rely on them; the GCP provider disables them unless told not to.
+# custom:
+#   message: Set disableOnDestroy to false.
+deny_api_disabled_on_destroy contains msg if {
+	input.__type == "gcp:projects/service:Service"
+	not input.disableOnDestroy == false
+	msg := sprintf("API '%s' is disabled when the stack is destroyed", [input.__name])
+}

@@ -1,0 +1,233 @@
+package policy_test
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+func TestEveryRuleSaysWhatItIsAndHowToFixIt(t *testing.T) {
+	t.Parallel()
+	p := loadedPack(t)
+	if p.name != "gkewi" || len(p.rules) < 20 {
+		t.Fatalf("pack %q with %d rules", p.name, len(p.rules))
+	}
+	described := map[string]bool{}
+	files, _ := filepath.Glob("*.rego")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		module, err := ast.ParseModuleWithOpts(f, string(data), ast.ParserOptions{RegoVersion: ast.RegoV0, ProcessAnnotation: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range module.Annotations {
+			if a.Scope == "rule" && a.Title != "" && a.Description != "" && a.Custom["message"] != nil {
+				path := a.GetTargetPath()
+				described[string(path[len(path)-1].Value.(ast.String))] = true
+			}
+		}
+	}
+	for _, rule := range p.rules {
+		if !described[rule.name] {
+			t.Errorf("rule %s has no # METADATA with a title, a description and custom.message", rule.name)
+		}
+	}
+}
+
+func TestEveryStackKeepsEveryRule(t *testing.T) {
+	t.Parallel()
+	p := loadedPack(t)
+	stacks, _ := filepath.Glob(filepath.Join("testdata", "stacks", "*.json"))
+	if len(stacks) == 0 {
+		t.Fatal("no stack in testdata/stacks; run `make plan`")
+	}
+	for _, path := range append(stacks, filepath.Join("testdata", "fixture.json")) {
+		for rule, messages := range p.violations(t, readStack(t, path), nil) {
+			t.Errorf("%s breaks %s:\n%s", path, rule, strings.Join(messages, "\n"))
+		}
+	}
+}
+
+// ruleBreaker breaks one rule in the fixture.
+type ruleBreaker func(t *testing.T, s stack) stack
+
+var breakers = map[string]ruleBreaker{
+	"deny_cluster_without_workload_identity": setting(clusterType, map[string]any{}, "workloadIdentityConfig"),
+	"deny_node_pool_without_gke_metadata":    setting(nodePoolType, "GCE_METADATA", "nodeConfig", "workloadMetadataConfig", "mode"),
+	"deny_legacy_metadata_endpoints":         setting(nodePoolType, "false", "nodeConfig", "metadata", "disable-legacy-endpoints"),
+	"deny_public_nodes":                      setting(clusterType, false, "privateClusterConfig", "enablePrivateNodes"),
+	"deny_control_plane_open_to_the_world":   setting(clusterType, "0.0.0.0/0", "masterAuthorizedNetworksConfig", "cidrBlocks", 0, "cidrBlock"),
+	"deny_client_certificate":                setting(clusterType, true, "masterAuth", "clientCertificateConfig", "issueClientCertificate"),
+	"deny_legacy_abac":                       setting(clusterType, true, "enableLegacyAbac"),
+	"deny_unshielded_nodes":                  setting(nodePoolType, false, "nodeConfig", "shieldedInstanceConfig", "enableSecureBoot"),
+	"deny_nodes_on_default_compute_account":  setting(nodePoolType, "123-compute@developer.gserviceaccount.com", "nodeConfig", "serviceAccount"),
+	"deny_authoritative_iam": func(t *testing.T, s stack) stack {
+		first(t, s, projectMemberType)["type"] = "gcp:projects/iAMBinding:IAMBinding"
+		return s
+	},
+	"stack_deny_workload_identity_user_on_project": setting(projectMemberType, "roles/iam.workloadIdentityUser", "role"),
+	"deny_basic_roles":      setting(projectMemberType, "roles/editor", "role"),
+	"deny_escalation_roles": setting(projectMemberType, "roles/iam.serviceAccountTokenCreator", "role"),
+	"deny_host_namespaces":  setting(jobType, true, "spec", "template", "spec", "hostNetwork"),
+	"deny_default_compute_account_bound": setting(accountMemberType,
+		"projects/p/serviceAccounts/123-compute@developer.gserviceaccount.com", "serviceAccountId"),
+	"stack_deny_registry_grant_beyond_images": func(t *testing.T, s stack) stack {
+		for _, r := range s.Resources {
+			if properties(r)["role"] == "roles/artifactregistry.reader" {
+				properties(r)["project"] = "acme-mirror"
+			}
+		}
+		return s
+	},
+	"deny_kubeconfig_not_secret": func(t *testing.T, s stack) stack {
+		provider := properties(first(t, s, kubernetesProviderType))
+		provider["kubeconfig"] = "apiVersion: v1\nkind: Config\n"
+		return s
+	},
+	"deny_api_disabled_on_destroy": setting(serviceType, true, "disableOnDestroy"),
+	"stack_deny_kubernetes_without_explicit_provider": func(t *testing.T, s stack) stack {
+		defaultProvider := map[string]any{"type": kubernetesProviderType, "name": "default_4_32_0",
+			"urn": "urn:pulumi:dev::gkewi::pulumi:providers:kubernetes::default_4_32_0", "properties": map[string]any{}}
+		// The engine lists the default provider among the stack's resources.
+		s.Resources = append(s.Resources, stackResource{"type": kubernetesProviderType, "name": "default_4_32_0",
+			"urn": defaultProvider["urn"], "properties": map[string]any{}})
+		first(t, s, cronJobType)["provider"] = defaultProvider
+		return s
+	},
+	"deny_namespace_not_restricted": setting(namespaceType, "baseline", "metadata", "labels", "pod-security.kubernetes.io/enforce"),
+	"deny_pod_mounts_api_token":     setting(jobType, true, "spec", "template", "spec", "automountServiceAccountToken"),
+	"deny_writable_root_filesystem": setting(cronJobType, false,
+		"spec", "jobTemplate", "spec", "template", "spec", "initContainers", 0, "securityContext", "readOnlyRootFilesystem"),
+	"deny_container_without_limits": setting(jobType, map[string]any{}, "spec", "template", "spec", "containers", 0, "resources"),
+	"warn_pod_off_metadata_server":  setting(cronJobType, map[string]any{}, "spec", "jobTemplate", "spec", "template", "spec", "nodeSelector"),
+}
+
+const (
+	clusterType            = "gcp:container/cluster:Cluster"
+	nodePoolType           = "gcp:container/nodePool:NodePool"
+	projectMemberType      = "gcp:projects/iAMMember:IAMMember"
+	accountMemberType      = "gcp:serviceaccount/iAMMember:IAMMember"
+	serviceType            = "gcp:projects/service:Service"
+	kubernetesProviderType = "pulumi:providers:kubernetes"
+	namespaceType          = "kubernetes:core/v1:Namespace"
+	jobType                = "kubernetes:batch/v1:Job"
+	cronJobType            = "kubernetes:batch/v1:CronJob"
+)
+
+func TestEveryRuleCatchesItsViolation(t *testing.T) {
+	t.Parallel()
+	p := loadedPack(t)
+	for _, rule := range p.rules {
+		t.Run(rule.name, func(t *testing.T) {
+			t.Parallel()
+			breaker, ok := breakers[rule.name]
+			if !ok {
+				t.Fatal("no violation is built for this rule, so nothing shows it can fail")
+			}
+			fired := p.violations(t, breaker(t, fixture(t)), nil)
+			if len(fired[rule.name]) == 0 {
+				t.Fatal("the rule did not notice its violation")
+			}
+			t.Logf("violation reported: %s", fired[rule.name][0])
+		})
+	}
+	for name := range breakers {
+		if !slices.ContainsFunc(p.rules, func(r packRule) bool { return r.name == name }) {
+			t.Errorf("a violation is built for %s, which the pack does not have", name)
+		}
+	}
+}
+
+func TestTheRegistryGrantRuleAllowsTheConfiguredProjects(t *testing.T) {
+	t.Parallel()
+	const rule = "stack_deny_registry_grant_beyond_images"
+	p := loadedPack(t)
+	mirrored := breakers[rule](t, fixture(t))
+	config := map[string]any{rule: map[string]any{"allowedRegistryProjects": []any{"acme-mirror"}}}
+	if messages := p.violations(t, mirrored, config)[rule]; len(messages) > 0 {
+		t.Errorf("a grant on a project the configuration allows broke the rule: %v", messages)
+	}
+}
+
+func TestThePackJudgesAStackGkewiDidNotWrite(t *testing.T) {
+	t.Parallel()
+	fired := loadedPack(t).violations(t, readStack(t, filepath.Join("testdata", "handwritten-typescript.json")), nil)
+	for _, want := range []string{"deny_public_nodes", "deny_control_plane_open_to_the_world", "deny_basic_roles",
+		"deny_cluster_without_workload_identity", "deny_nodes_on_default_compute_account"} {
+		if len(fired[want]) == 0 {
+			t.Errorf("%s did not fire on the hand-written stack", want)
+		}
+	}
+	for _, rule := range slices.Sorted(maps.Keys(fired)) {
+		t.Logf("%s: %s", rule, strings.Join(fired[rule], "; "))
+	}
+}
+
+// fixture is a fresh copy of the project's fixture stack.
+func fixture(t *testing.T) stack {
+	t.Helper()
+	return readStack(t, filepath.Join("testdata", "fixture.json"))
+}
+
+// setting is a breaker that sets the value at path in the properties of
+// the first resource of typ.
+func setting(typ string, value any, path ...any) ruleBreaker {
+	return func(t *testing.T, s stack) stack {
+		t.Helper()
+		var container any = properties(first(t, s, typ))
+		for i, step := range path {
+			container = unwrapSecret(container)
+			last := i == len(path)-1
+			switch step := step.(type) {
+			case string:
+				m := container.(map[string]any)
+				if last {
+					m[step] = value
+				}
+				container = m[step]
+			case int:
+				list := container.([]any)
+				if last {
+					list[step] = value
+				}
+				container = list[step]
+			}
+		}
+		return s
+	}
+}
+
+// unwrapSecret is the value inside a secret, which Mappable leaves as a
+// resource.Secret: {"Element": {"V": value}}.
+func unwrapSecret(v any) any {
+	if m, ok := v.(map[string]any); ok && len(m) == 1 {
+		if element, ok := m["Element"].(map[string]any); ok {
+			return element["V"]
+		}
+	}
+	return v
+}
+
+func first(t *testing.T, s stack, typ string) stackResource {
+	t.Helper()
+	for _, r := range s.Resources {
+		if r["type"] == typ {
+			return r
+		}
+	}
+	t.Fatalf("the stack has no %s", typ)
+	return nil
+}
+
+func properties(r stackResource) map[string]any {
+	p, _ := r["properties"].(map[string]any)
+	return p
+}

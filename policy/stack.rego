@@ -1,0 +1,84 @@
+package gkewi
+
+import rego.v1
+
+# METADATA
+# title: Workload Identity User only on a service account
+# description: roles/iam.workloadIdentityUser is granted on a service account, never on a project, where it would let every Kubernetes service account of the pool act as every service account of the project.
+# custom:
+#   message: Grant roles/iam.workloadIdentityUser with a serviceaccount IAMMember on the one GSA.
+stack_deny_workload_identity_user_on_project contains msg if {
+	some r in input.resources
+	r.__type == project_member
+	r.role == "roles/iam.workloadIdentityUser"
+	msg := sprintf("'%s' grants roles/iam.workloadIdentityUser on project %v", [r.__name, object.get(r, "project", "(the provider's)")])
+}
+
+# METADATA
+# title: Kubernetes objects through an explicit provider
+# description: Every Kubernetes object goes through a Kubernetes provider that the stack declares, never the default one, which would use whatever cluster the ambient kubeconfig names.
+# custom:
+#   message: Create a kubernetes.Provider for the cluster and pass it as the provider option.
+stack_deny_kubernetes_without_explicit_provider contains msg if {
+	explicit := {p.__urn |
+		some p in input.resources
+		p.__type == "pulumi:providers:kubernetes"
+		not startswith(p.__name, "default")
+	}
+	some r in input.resources
+	startswith(r.__type, "kubernetes:")
+	not explicit[object.get(r.__provider, "urn", "")]
+	msg := sprintf("%s '%s' goes through provider %v, which the stack does not declare", [r.__type, r.__name, object.get(r.__provider, "name", "(none)")])
+}
+
+# METADATA
+# title: Registry grants no wider than the images
+# description: roles/artifactregistry.reader goes only to a node pool's service account, and only on a project whose registry holds one of the stack's pod images, or one that the configuration allows.
+# custom:
+#   message: Grant roles/artifactregistry.reader to the nodes' account on the image's project alone, or list the project in allowedRegistryProjects.
+stack_deny_registry_grant_beyond_images contains msg if {
+	some r in input.resources
+	r.__type == project_member
+	r.role == "roles/artifactregistry.reader"
+	not node_accounts[r.member]
+	msg := sprintf("'%s' lets %s pull images; only the nodes need to", [r.__name, r.member])
+}
+
+stack_deny_registry_grant_beyond_images contains msg if {
+	some r in input.resources
+	r.__type == project_member
+	r.role == "roles/artifactregistry.reader"
+	not image_project(r.project)
+	msg := sprintf("'%s' lets the nodes pull from project %s, which holds none of the stack's pod images", [r.__name, r.project])
+}
+
+node_accounts contains sprintf("serviceAccount:%s", [p.nodeConfig.serviceAccount]) if {
+	some p in input.resources
+	p.__type == node_pool
+}
+
+# stack_images are the images of every container of every pod template.
+stack_images contains c.image if {
+	some r in input.resources
+	spec := object.get(r, pod_spec_paths[r.__type], {})
+	some key in ["containers", "initContainers"]
+	some c in object.get(spec, key, [])
+}
+
+# image_project tells whether an image of the stack is in a registry of
+# project: REGION-docker.pkg.dev/PROJECT/..., or gcr.io/PROJECT/... and its
+# regional hosts, with a domain-scoped DOMAIN:NAME written DOMAIN/NAME.
+image_project(project) if {
+	some image in stack_images
+	parts := split(image, "/")
+	google_registry(parts[0])
+	startswith(concat("/", array.slice(parts, 1, count(parts))), sprintf("%s/", [replace(project, ":", "/")]))
+}
+
+image_project(project) if project in data.config.stack_deny_registry_grant_beyond_images.allowedRegistryProjects
+
+google_registry(host) if endswith(host, "-docker.pkg.dev")
+
+google_registry(host) if host == "gcr.io"
+
+google_registry(host) if endswith(host, ".gcr.io")

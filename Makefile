@@ -72,9 +72,11 @@ tidy:
 # Rewrites tests/testdata/plans/<stack>.yaml (for each stack here and in
 # examples/) and docs/architecture.md from the program, and the README's
 # configuration table and the package's descriptions from the doc comments of
-# the component's arguments and outputs.
+# the component's arguments and outputs; then the policy pack's inputs and
+# the tables of policy/README.md from the pack.
 plan:
 	go test ./tests -run 'TestPlansAreCurrent|TestArchitectureDiagramIsCurrent|TestREADMEConfigurationTableIsCurrent|TestPackageDescriptionsAreCurrent|TestPolicyInputsAreCurrent|TestPolicyEscalationRolesAreCurrent' -update
+	cd policy && go test -run TestREADME -update .
 
 # Rewrites provider/schema.json, the component package's schema, from the
 # running provider.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -58,18 +59,20 @@ func loadedPack(t testing.TB) *pack {
 	return p
 }
 
+// loadPack compiles every .rego file under dir, as the analyzer's
+// loadPolicyPack does (policy.go): it walks subfolders too.
 func loadPack(dir string) (*pack, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.rego"))
+	modules := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, entry fs.DirEntry, err error) error {
+		if err != nil || entry.IsDir() || filepath.Ext(path) != ".rego" {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		modules[path] = string(data)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	modules := map[string]string{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		modules[f] = string(data)
 	}
 	compiler, err := ast.CompileModulesWithOpt(modules, ast.CompileOpts{ParserOptions: ast.ParserOptions{RegoVersion: ast.RegoV0}})
 	if err != nil {

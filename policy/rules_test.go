@@ -2,45 +2,11 @@ package policy_test
 
 import (
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/open-policy-agent/opa/v1/ast"
 )
-
-func TestEveryRuleSaysWhatItIsAndHowToFixIt(t *testing.T) {
-	t.Parallel()
-	p := loadedPack(t)
-	if p.name != "gkewi" || len(p.rules) < 20 {
-		t.Fatalf("pack %q with %d rules", p.name, len(p.rules))
-	}
-	described := map[string]bool{}
-	files, _ := filepath.Glob("*.rego")
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		module, err := ast.ParseModuleWithOpts(f, string(data), ast.ParserOptions{RegoVersion: ast.RegoV0, ProcessAnnotation: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range module.Annotations {
-			if a.Scope == "rule" && a.Title != "" && a.Description != "" && a.Custom["message"] != nil {
-				path := a.GetTargetPath()
-				described[string(path[len(path)-1].Value.(ast.String))] = true
-			}
-		}
-	}
-	for _, rule := range p.rules {
-		if !described[rule.name] {
-			t.Errorf("rule %s has no # METADATA with a title, a description and custom.message", rule.name)
-		}
-	}
-}
 
 func TestEveryStackKeepsEveryRule(t *testing.T) {
 	t.Parallel()

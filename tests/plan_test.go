@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +24,11 @@ type plan struct {
 	Resources    []planResource    `yaml:"resources"`
 	Outputs      map[string]any    `yaml:"outputs"`
 	CriticalPath criticalPathEntry `yaml:"criticalPath"`
+	// CheckedAgainst names the rules that the tests hold this stack to: every
+	// rule of the policy pack (policy/rules_test.go evaluates them over the
+	// stack's recording, and checks this list) and the restricted Pod
+	// Security Standard (tests/policy_test.go).
+	CheckedAgainst []string `yaml:"checkedAgainst"`
 }
 
 type planResource struct {
@@ -75,7 +81,32 @@ func buildPlan(stack string, rec *recorder) plan {
 		SequentialMinutes: minutes(sequentialSeconds(rec)),
 		Chain:             chain,
 	}
+	p.CheckedAgainst = append(policyRules(), podSecurityStandard)
 	return p
+}
+
+const podSecurityStandard = "the restricted Pod Security Standard (Kubernetes' evaluator)"
+
+// ruleLine is how a rule of the pack begins: `deny_x contains msg if {`.
+var ruleLine = regexp.MustCompile(`(?m)^((?:stack_)?(?:deny|warn)_\w+) contains `)
+
+// policyRules names the rules of the policy pack, as policy/<rule>, sorted.
+// A plain scan is enough here: the pack's own tests compile it and check
+// that each plan names exactly its rules.
+func policyRules() []string {
+	var rules []string
+	files, _ := filepath.Glob(filepath.Join("..", "policy", "*.rego"))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			panic(err)
+		}
+		for _, match := range ruleLine.FindAllStringSubmatch(string(data), -1) {
+			rules = append(rules, "policy/"+match[1])
+		}
+	}
+	slices.Sort(rules)
+	return slices.Compact(rules)
 }
 
 func minutes(seconds int) float64 {

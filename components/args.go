@@ -38,8 +38,8 @@ const (
 // WorkloadIdentityCronJobArgs is everything a user decides. The `pulumi` tag of
 // each field is also its stack configuration key in the gkewi program.
 type WorkloadIdentityCronJobArgs struct {
-	// Project is the GCP project that holds everything gkewi creates, unless
-	// a field below says otherwise. Required.
+	// Project is the GCP project id (not its number) that holds everything
+	// gkewi creates, unless another argument says otherwise. Required.
 	Project string `pulumi:"project"`
 	// Region is the subnetwork's region. Required unless the cluster exists.
 	Region string `pulumi:"region,optional"`

@@ -5,7 +5,7 @@ STACK ?= dev
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: build test test-apiserver test-node tools lint tidy plan schema sdk preview up destroy
+.PHONY: build test test-apiserver test-node tools lint tidy plan schema sdk preview up destroy move-stack
 
 # Tests, plans and deployments need no debug information, and linking
 # without DWARF is the cheaper part of every edit loop; `make build` keeps it
@@ -19,6 +19,7 @@ test:
 	go test ./...
 	cd provider && go test ./...
 	cd policy && go test ./...
+	cd hack/tools/pulumicli && go test ./...
 
 # The API-server tier: what the program registers, applied to a real
 # kube-apiserver and etcd on loopback (see tests/apiserver_test.go).
@@ -52,8 +53,9 @@ lint: bin/golangci-lint bin/actionlint
 	bin/golangci-lint run ./...
 	cd provider && ../bin/golangci-lint run ./...
 	cd policy && ../bin/golangci-lint run ./...
+	cd hack/tools/pulumicli && ../../../bin/golangci-lint run ./...
 	shellcheck --shell=sh components/scripts/*.sh
-	shellcheck .ci/run
+	shellcheck .ci/run .github/scripts/*.sh
 	bin/actionlint
 
 # The linters, pinned by a module of their own in hack/tools/lint.
@@ -61,13 +63,15 @@ bin/golangci-lint bin/actionlint &: hack/tools/lint/go.mod hack/tools/lint/go.su
 	cd hack/tools/lint && GOBIN=$(CURDIR)/bin go install \
 		github.com/golangci/golangci-lint/v2/cmd/golangci-lint github.com/rhysd/actionlint/cmd/actionlint
 
-# Every module: the program's, the package's, the Kubernetes tools' and the linters'.
+# Every module: the program's, the package's, the policy pack's, the Kubernetes
+# tools', the linters' and the README check's.
 tidy:
 	go mod tidy
 	cd provider && go mod tidy
 	cd policy && go mod tidy
 	cd hack/tools && go mod tidy
 	cd hack/tools/lint && go mod tidy
+	cd hack/tools/pulumicli && go mod tidy
 
 # Rewrites tests/testdata/plans/<stack>.yaml (for each stack here and in
 # examples/) and docs/architecture.md from the program, and the README's
@@ -98,3 +102,21 @@ up:
 
 destroy:
 	pulumi destroy --stack $(STACK)
+
+# Moves STACK from the backend it is on (PULUMI_BACKEND_URL, the local file
+# backend by default) to a team's bucket TO, with its secrets re-encrypted
+# under the Cloud KMS key SECRETS (README, "From a laptop to a team"). The
+# export keeps the secrets encrypted under the passphrase, and the new stack
+# reuses the passphrase's salt from Pulumi.$(STACK).yaml, so the import can
+# read them; change-secrets-provider then moves them to the key. The new stack
+# is created only when it is missing, so a move that stopped on an error can
+# run again once the cause is fixed.
+CHECKPOINT = .$(STACK).checkpoint.json
+move-stack:
+	@if [ -z "$(TO)" ] || [ -z "$(SECRETS)" ]; then \
+		echo 'usage: make move-stack TO=gs://BUCKET SECRETS=gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K [STACK=dev]' >&2; exit 2; fi
+	pulumi stack export --stack $(STACK) --file $(CHECKPOINT)
+	PULUMI_BACKEND_URL=$(TO) pulumi stack select --create $(STACK) --secrets-provider passphrase
+	PULUMI_BACKEND_URL=$(TO) pulumi stack import --stack $(STACK) --file $(CHECKPOINT)
+	PULUMI_BACKEND_URL=$(TO) pulumi stack change-secrets-provider --stack $(STACK) $(SECRETS)
+	rm -f $(CHECKPOINT)

@@ -379,18 +379,57 @@ func readStackConfig(stack string) (map[string]string, error) {
 		return nil, err
 	}
 	var file struct {
-		Config map[string]any `yaml:"config"`
+		Environment []string       `yaml:"environment"`
+		Config      map[string]any `yaml:"config"`
 	}
 	if err := yaml.Unmarshal(data, &file); err != nil {
 		return nil, err
 	}
 	config := map[string]string{}
+	for _, env := range file.Environment {
+		if err := addEnvironmentConfig(config, env); err != nil {
+			return nil, err
+		}
+	}
 	for key, value := range file.Config {
 		if config[key], err = configString(value); err != nil {
 			return nil, err
 		}
 	}
 	return config, nil
+}
+
+// escValue stands for a value that Pulumi ESC computes when it opens an
+// environment, such as gcp-login's access token.
+const escValue = "[opened by ESC]"
+
+// addEnvironmentConfig adds the pulumiConfig of the Pulumi ESC environment
+// env, defined in docs/esc/<env>.yaml, as ESC hands it to a stack that
+// imports it: below the stack's own config, which wins.
+func addEnvironmentConfig(config map[string]string, env string) error {
+	data, err := os.ReadFile(filepath.Join("..", "docs", "esc", env+".yaml"))
+	if err != nil {
+		return fmt.Errorf("the stack imports the ESC environment %s, which docs/esc does not define: %w", env, err)
+	}
+	var definition struct {
+		Values struct {
+			PulumiConfig map[string]any `yaml:"pulumiConfig"`
+		} `yaml:"values"`
+	}
+	if err := yaml.Unmarshal(data, &definition); err != nil {
+		return err
+	}
+	for key, value := range definition.Values.PulumiConfig {
+		text, err := configString(value)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(text, "${") {
+			text = escValue
+		}
+		config[key] = text
+	}
+	return nil
 }
 
 func configString(value any) (string, error) {

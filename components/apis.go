@@ -25,6 +25,12 @@ func (args WorkloadIdentityCronJobArgs) requiredAPIs() apisArgs {
 	if !args.existingCluster() {
 		apis[args.Project] = append(apis[args.Project], "compute.googleapis.com", "container.googleapis.com")
 	}
+	if args.BinaryAuthorization {
+		apis[args.Project] = append(apis[args.Project], "binaryauthorization.googleapis.com")
+	}
+	if args.RestrictEgress != "" {
+		apis[args.Project] = append(apis[args.Project], "dns.googleapis.com")
+	}
 	if args.IdentityMode == Impersonation && args.ServiceAccountEmail == "" && args.ServiceAccountProject != args.Project {
 		apis[args.ServiceAccountProject] = []string{"iam.googleapis.com", "iamcredentials.googleapis.com"}
 	}

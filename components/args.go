@@ -14,6 +14,10 @@ const (
 	DefaultDiskType     = "pd-standard"
 	DefaultNodePoolName = "primary"
 	DefaultImage        = "gcr.io/google.com/cloudsdktool/google-cloud-cli:stable"
+	// DefaultMaintenanceWindow starts GKE's daily four-hour maintenance
+	// window at 03:00 UTC: night in Europe and Africa, evening in the
+	// Americas, midday in East Asia, where a stack should move it.
+	DefaultMaintenanceWindow = "03:00"
 	// DefaultConcurrencyPolicy never starts a run while the last one is still going.
 	DefaultConcurrencyPolicy = "Forbid"
 	// DefaultStartingDeadlineSeconds lets a run that missed its start (during a
@@ -131,6 +135,18 @@ type WorkloadIdentityCronJobArgs struct {
 	// pull from registries outside Google's, such as Docker Hub.
 	// Optional; default: false.
 	CloudNAT bool `pulumi:"cloudNat,optional" gkewi:"newCluster"`
+	// FlowLogs records the subnetwork's VPC flow logs (5-second
+	// aggregation, half of the flows sampled, with metadata), billed as
+	// Cloud Logging ingestion. Optional; default: false.
+	FlowLogs bool `pulumi:"flowLogs,optional" gkewi:"newCluster"`
+	// RestrictEgress lets the job's pods reach only DNS, the GKE metadata
+	// server and Google's APIs: "private" through private.googleapis.com, or
+	// "restricted" through restricted.googleapis.com (only the APIs that VPC
+	// Service Controls supports), with a private Cloud DNS zone that resolves
+	// *.googleapis.com there for the whole VPC. The pods then reach nothing
+	// else: no other Google host, no internet. Needs DataplaneV2.
+	// Optional; default: off.
+	RestrictEgress string `pulumi:"restrictEgress,optional" gkewi:"newCluster"`
 
 	// ClusterName is the GKE cluster, at most 40 characters. Required unless
 	// the cluster exists; then optional, for the metadata server log filter
@@ -150,6 +166,29 @@ type WorkloadIdentityCronJobArgs struct {
 	// refuses to delete it (a check in the provider, not a setting that GKE
 	// holds), and Pulumi state marks it protected. Optional; default: true.
 	DeletionProtection *bool `pulumi:"deletionProtection,optional" gkewi:"newCluster"`
+	// DataplaneV2 runs GKE Dataplane V2 (ADVANCED_DATAPATH), which enforces
+	// NetworkPolicy. Changing it replaces the cluster, so a cluster made
+	// before gkewi turned it on keeps it off with false. Optional; default: true.
+	DataplaneV2 *bool `pulumi:"dataplaneV2,optional" gkewi:"newCluster"`
+	// PrivateEndpoint closes the control plane's public endpoint: only
+	// AuthorizedNetworks inside the VPC, or peered with it, reach it, from
+	// any region (global access). `pulumi up` must then run inside the VPC,
+	// through a bastion or VPN, such as a self-hosted CI runner.
+	// Optional; default: false.
+	PrivateEndpoint bool `pulumi:"privateEndpoint,optional" gkewi:"newCluster"`
+	// BinaryAuthorization enforces the project's Binary Authorization policy
+	// on every pod: images that the policy does not allow never run, the
+	// job's own included. Optional; default: false.
+	BinaryAuthorization bool `pulumi:"binaryAuthorization,optional" gkewi:"newCluster"`
+	// SecretsEncryptionKey encrypts Kubernetes Secrets in etcd with a Cloud
+	// KMS key of the cluster's region, projects/P/locations/REGION/keyRings/R/cryptoKeys/K,
+	// which GKE's service agent is granted to use. Every key operation is
+	// billed by Cloud KMS. Optional; default: Google's own encryption.
+	SecretsEncryptionKey string `pulumi:"secretsEncryptionKey,optional" gkewi:"newCluster"`
+	// MaintenanceWindow is when GKE's daily four-hour maintenance window
+	// starts, as HH:MM in UTC; upgrades then restart the nodes, so keep the
+	// job's Schedule out of it. Optional; default: 03:00.
+	MaintenanceWindow string `pulumi:"maintenanceWindow,optional" gkewi:"newCluster"`
 
 	// NodePoolName starts the name of the node pool, at most 35 characters,
 	// which ends in a random suffix such as primary-3f9a: a change that needs
@@ -196,7 +235,11 @@ type WorkloadIdentityCronJobArgs struct {
 	// Image is the job's image. Private nodes pull from Google's registries
 	// (gcr.io, *.pkg.dev) through Private Google Access; Docker Hub works only
 	// through GKE's partial mirror, and other registries not at all, so gkewi
-	// refuses other images unless CloudNAT is on. Optional; default:
+	// refuses other images unless CloudNAT is on. Pin it by digest
+	// (REPOSITORY@sha256:...) so that every node runs the same build: a tag
+	// moves, and with IfNotPresent each node keeps whichever build it pulled
+	// first. A pinned google-cloud-cli image also runs the verification and
+	// wait containers. Optional; default:
 	// gcr.io/google.com/cloudsdktool/google-cloud-cli:stable.
 	Image string `pulumi:"image,optional"`
 	// ImageRegistryProject is the project whose registry holds Image, where
@@ -224,6 +267,9 @@ type WorkloadIdentityCronJobArgs struct {
 	// Verify runs a Job during `pulumi up` that fails the deployment unless
 	// the KSA acts as its Google identity and gets a token. Optional; default: true.
 	Verify *bool `pulumi:"verify,optional"`
+	// DenyIngress adds a NetworkPolicy that admits no traffic to the job's
+	// pods, which serve nothing. Enforced by DataplaneV2. Optional; default: true.
+	DenyIngress *bool `pulumi:"denyIngress,optional"`
 }
 
 // ExistingCluster names a GKE cluster as `gcloud container clusters describe
@@ -270,6 +316,9 @@ func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdenti
 	a.MachineType = orDefault(a.MachineType, DefaultMachineType)
 	a.DiskType = orDefault(a.DiskType, DefaultDiskType)
 	a.Image = orDefault(a.Image, DefaultImage)
+	a.MaintenanceWindow = orDefault(a.MaintenanceWindow, DefaultMaintenanceWindow)
+	a.DataplaneV2 = orDefaultPtr(a.DataplaneV2, true)
+	a.DenyIngress = orDefaultPtr(a.DenyIngress, true)
 	a.CronJobName = orDefault(a.CronJobName, name)
 	a.ConcurrencyPolicy = orDefault(a.ConcurrencyPolicy, DefaultConcurrencyPolicy)
 	if a.Roles == nil && a.ServiceAccountEmail == "" {

@@ -39,28 +39,36 @@ type clusterArgs struct {
 	// RegistryProject holds the job's image, which the nodes must pull; ""
 	// when the image needs no grant.
 	RegistryProject string
+	// The hardening beyond the defaults that every gkewi cluster has.
+	DataplaneV2, PrivateEndpoint, BinaryAuthorization bool
+	SecretsEncryptionKey, MaintenanceWindow           string
 }
 
 // clusterArgs is what this part takes from the component's arguments.
 func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
 	return clusterArgs{
-		Project:            args.Project,
-		Zone:               args.Zone,
-		Name:               args.ClusterName,
-		Auth:               args.KubernetesAuth,
-		DeleteUnreachable:  args.DeleteUnreachable,
-		Network:            net,
-		MasterCIDR:         args.MasterCIDR,
-		AuthorizedNetworks: args.AuthorizedNetworks,
-		DeletionProtection: *args.DeletionProtection,
-		NodePoolName:       args.NodePoolName,
-		MachineType:        args.MachineType,
-		NodeCount:          *args.NodeCount,
-		DiskSizeGB:         *args.DiskSizeGB,
-		DiskType:           args.DiskType,
-		Preemptible:        *args.Preemptible,
-		Spot:               args.Spot,
-		RegistryProject:    args.registryProject(),
+		Project:              args.Project,
+		Zone:                 args.Zone,
+		Name:                 args.ClusterName,
+		Auth:                 args.KubernetesAuth,
+		DeleteUnreachable:    args.DeleteUnreachable,
+		Network:              net,
+		MasterCIDR:           args.MasterCIDR,
+		AuthorizedNetworks:   args.AuthorizedNetworks,
+		DeletionProtection:   *args.DeletionProtection,
+		NodePoolName:         args.NodePoolName,
+		MachineType:          args.MachineType,
+		NodeCount:            *args.NodeCount,
+		DiskSizeGB:           *args.DiskSizeGB,
+		DiskType:             args.DiskType,
+		Preemptible:          *args.Preemptible,
+		Spot:                 args.Spot,
+		RegistryProject:      args.registryProject(),
+		DataplaneV2:          *args.DataplaneV2,
+		PrivateEndpoint:      args.PrivateEndpoint,
+		BinaryAuthorization:  args.BinaryAuthorization,
+		SecretsEncryptionKey: args.SecretsEncryptionKey,
+		MaintenanceWindow:    args.MaintenanceWindow,
 	}
 }
 
@@ -163,6 +171,10 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 	if err != nil {
 		return nil, err
 	}
+	keyGrant, err := grantSecretsEncryption(ctx, name, args, parts)
+	if err != nil {
+		return nil, err
+	}
 	gke, err := container.NewCluster(ctx, name+"-cluster", &container.ClusterArgs{
 		Project:               pulumi.String(args.Project),
 		Location:              pulumi.String(args.Zone),
@@ -181,11 +193,7 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 		WorkloadIdentityConfig: &container.ClusterWorkloadIdentityConfigArgs{
 			WorkloadPool: pulumi.String(workloadPool(args.Project)),
 		},
-		PrivateClusterConfig: &container.ClusterPrivateClusterConfigArgs{
-			EnablePrivateNodes:    pulumi.Bool(true),
-			EnablePrivateEndpoint: pulumi.Bool(false),
-			MasterIpv4CidrBlock:   pulumi.String(args.MasterCIDR),
-		},
+		PrivateClusterConfig: privateClusterConfig(args),
 		MasterAuthorizedNetworksConfig: &container.ClusterMasterAuthorizedNetworksConfigArgs{
 			CidrBlocks: authorizedNetworks(args.AuthorizedNetworks),
 		},
@@ -197,8 +205,16 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 		EnableLegacyAbac:    pulumi.Bool(false),
 		EnableShieldedNodes: pulumi.Bool(true),
 		ReleaseChannel:      &container.ClusterReleaseChannelArgs{Channel: pulumi.String(releaseChannel)},
+		DatapathProvider:    pulumi.String(datapathProvider(args.DataplaneV2)),
+		MaintenancePolicy: &container.ClusterMaintenancePolicyArgs{
+			DailyMaintenanceWindow: &container.ClusterMaintenancePolicyDailyMaintenanceWindowArgs{
+				StartTime: pulumi.String(args.MaintenanceWindow),
+			},
+		},
+		BinaryAuthorization: binaryAuthorization(args.BinaryAuthorization),
+		DatabaseEncryption:  databaseEncryption(args.SecretsEncryptionKey),
 	}, slices.Concat(opts, []pulumi.ResourceOption{
-		pulumi.DependsOn([]pulumi.Resource{nodeGrant}),
+		pulumi.DependsOn(slices.Concat([]pulumi.Resource{nodeGrant}, keyGrant)),
 		pulumi.Protect(args.DeletionProtection),
 		// The default pool's node config only matters while GKE creates and
 		// removes that pool; GKE reports it differently afterwards.

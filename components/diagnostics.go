@@ -14,7 +14,7 @@ import (
 // runs the verification Job's own script against account. `kubectl run
 // --serviceaccount` no longer exists, so the pod's service account is set
 // through --overrides.
-func verifyCommand(namespace, ksa string, account pulumi.StringOutput) pulumi.StringOutput {
+func verifyCommand(namespace, ksa, image string, account pulumi.StringOutput) pulumi.StringOutput {
 	return account.ApplyT(func(account string) string {
 		overrides := compactJSON(map[string]any{
 			"apiVersion": "v1",
@@ -27,26 +27,26 @@ func verifyCommand(namespace, ksa string, account pulumi.StringOutput) pulumi.St
 					"runAsUser":      nonRootUID,
 					"seccompProfile": map[string]string{"type": "RuntimeDefault"},
 				},
-				"initContainers": []map[string]any{checkContainer("wait-for-identity", waitForTokenScript)},
-				"containers": []map[string]any{checkContainer("wi-check", verifyScript,
+				"initContainers": []map[string]any{checkContainer("wait-for-identity", image, waitForTokenScript)},
+				"containers": []map[string]any{checkContainer("wi-check", image, verifyScript,
 					map[string]string{"name": "EXPECTED_ACCOUNT", "value": account})},
 			},
 		})
 		return fmt.Sprintf("kubectl --namespace %s run wi-check --rm -i --restart=Never --image=%s --overrides=%s",
-			namespace, DefaultImage, shellQuote(overrides))
+			namespace, image, shellQuote(overrides))
 	}).(pulumi.StringOutput)
 }
 
 // checkContainer is a container of the verifyCommand pod that runs script,
 // with gcloud's configuration in the pod's /tmp and env after it.
-func checkContainer(name, script string, env ...map[string]string) map[string]any {
+func checkContainer(name, image, script string, env ...map[string]string) map[string]any {
 	vars := append([]map[string]string{
 		{"name": "HOME", "value": scratchPath},
 		{"name": "CLOUDSDK_CONFIG", "value": scratchPath + "/gcloud"},
 	}, env...)
 	return map[string]any{
 		"name":    name,
-		"image":   DefaultImage,
+		"image":   image,
 		"command": []string{"/bin/sh", "-c", script},
 		"env":     vars,
 		"securityContext": map[string]any{

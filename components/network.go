@@ -11,20 +11,25 @@ type networkArgs struct {
 	Project, Region                    string
 	Network, Subnetwork                string
 	SubnetCIDR, PodsCIDR, ServicesCIDR string
-	CloudNAT                           bool
+	CloudNAT, FlowLogs                 bool
+	// RestrictEgress names the Google API endpoints that the VPC resolves
+	// *.googleapis.com to, or is "".
+	RestrictEgress string
 }
 
 // networkArgs is what this part takes from the component's arguments.
 func (args WorkloadIdentityCronJobArgs) networkArgs() networkArgs {
 	return networkArgs{
-		Project:      args.Project,
-		Region:       args.Region,
-		Network:      args.Network,
-		Subnetwork:   args.Subnetwork,
-		SubnetCIDR:   args.SubnetCIDR,
-		PodsCIDR:     args.PodsCIDR,
-		ServicesCIDR: args.ServicesCIDR,
-		CloudNAT:     args.CloudNAT,
+		Project:        args.Project,
+		Region:         args.Region,
+		Network:        args.Network,
+		Subnetwork:     args.Subnetwork,
+		SubnetCIDR:     args.SubnetCIDR,
+		PodsCIDR:       args.PodsCIDR,
+		ServicesCIDR:   args.ServicesCIDR,
+		CloudNAT:       args.CloudNAT,
+		FlowLogs:       args.FlowLogs,
+		RestrictEgress: args.RestrictEgress,
 	}
 }
 
@@ -56,6 +61,7 @@ func newNetwork(ctx *pulumi.Context, name string, args networkArgs, parts partOp
 		Network:               vpc.ID().ToStringOutput(),
 		IpCidrRange:           pulumi.String(args.SubnetCIDR),
 		PrivateIpGoogleAccess: pulumi.Bool(true),
+		LogConfig:             flowLogs(args.FlowLogs),
 		SecondaryIpRanges: compute.SubnetworkSecondaryIpRangeArray{
 			compute.SubnetworkSecondaryIpRangeArgs{RangeName: pulumi.String(pods), IpCidrRange: pulumi.String(args.PodsCIDR)},
 			compute.SubnetworkSecondaryIpRangeArgs{RangeName: pulumi.String(services), IpCidrRange: pulumi.String(args.ServicesCIDR)},
@@ -66,6 +72,11 @@ func newNetwork(ctx *pulumi.Context, name string, args networkArgs, parts partOp
 	}
 	if args.CloudNAT {
 		if err := newCloudNAT(ctx, name, args, vpc.ID().ToStringOutput(), opts...); err != nil {
+			return nil, err
+		}
+	}
+	if args.RestrictEgress != "" {
+		if err := newGoogleAPIsZone(ctx, name, args, vpc.ID().ToStringOutput(), opts...); err != nil {
 			return nil, err
 		}
 	}

@@ -63,3 +63,18 @@ func imageProject(image string) string {
 	}
 	return project
 }
+
+// toolImage runs the wait and verification containers: the job's image when
+// it is the google-cloud-cli image pinned by digest, so that a stack that
+// pins it runs no floating tag anywhere; the default image otherwise.
+func toolImage(image string) string {
+	pinned, err := reference.ParseNormalizedNamed(image)
+	if _, digested := pinned.(reference.Digested); err != nil || !digested {
+		return DefaultImage
+	}
+	defaultImage, _ := reference.ParseNormalizedNamed(DefaultImage)
+	if pinned.Name() != defaultImage.Name() {
+		return DefaultImage
+	}
+	return image
+}

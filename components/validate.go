@@ -23,7 +23,7 @@ type Problem struct {
 	Message string
 }
 
-var keyReference = regexp.MustCompile(`\{([a-zA-Z]+)\}`)
+var keyReference = regexp.MustCompile(`\{([a-zA-Z][a-zA-Z0-9]*)\}`)
 
 // Format renders the problem as one line, with every key spelled by keyName.
 func (p Problem) Format(keyName func(string) string) string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -204,6 +205,7 @@ func (v *validator) clusterToCreate(a WorkloadIdentityCronJobArgs) {
 	}
 	v.authorizedNetworks(a.AuthorizedNetworks, a.AllowControlPlaneFromAnywhere)
 	v.nodePool(a)
+	v.hardening(a)
 	if named, err := reference.ParseNormalizedNamed(a.Image); err == nil && !googleRegistry(reference.Domain(named)) && !a.CloudNAT {
 		v.add("image", a.Image, "is outside Google's registries, which are all that private nodes reach without NAT (Docker Hub only through a partial mirror); set {cloudNat} to true, or use an image from gcr.io or *.pkg.dev")
 	}
@@ -213,4 +215,52 @@ func (v *validator) clusterToCreate(a WorkloadIdentityCronJobArgs) {
 // Private Google Access.
 func googleRegistry(domain string) bool {
 	return domain == "gcr.io" || strings.HasSuffix(domain, ".gcr.io") || strings.HasSuffix(domain, ".pkg.dev")
+}
+
+var (
+	maintenanceWindowPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	kmsKeyPattern            = regexp.MustCompile(`^projects/([^/]+)/locations/([^/]+)/keyRings/[A-Za-z0-9_-]{1,63}/cryptoKeys/[A-Za-z0-9_-]{1,63}$`)
+)
+
+// Ways to restrict the job's egress to Google's APIs.
+const (
+	PrivateGoogleAPIs    = "private"
+	RestrictedGoogleAPIs = "restricted"
+)
+
+var egressRestrictions = []string{PrivateGoogleAPIs, RestrictedGoogleAPIs}
+
+// hardening checks the settings that harden a new cluster beyond its
+// defaults, and that a NetworkPolicy gkewi creates has Dataplane V2 to
+// enforce it.
+func (v *validator) hardening(a WorkloadIdentityCronJobArgs) {
+	if !maintenanceWindowPattern.MatchString(a.MaintenanceWindow) {
+		v.add("maintenanceWindow", a.MaintenanceWindow, "is not a time of day; allowed: HH:MM in UTC, such as 03:00")
+	}
+	if a.RestrictEgress != "" && !slices.Contains(egressRestrictions, a.RestrictEgress) {
+		v.add("restrictEgress", a.RestrictEgress, "is not a way to reach Google's APIs; allowed: %s, or none", strings.Join(egressRestrictions, ", "))
+	}
+	if !*a.DataplaneV2 {
+		if a.RestrictEgress != "" {
+			v.add("restrictEgress", a.RestrictEgress, "needs {dataplaneV2}, which enforces NetworkPolicy; set dataplaneV2 to true, or remove restrictEgress")
+		}
+		if *a.DenyIngress {
+			v.add("denyIngress", "true", "needs {dataplaneV2}, which enforces NetworkPolicy; set dataplaneV2 to true, or denyIngress to false")
+		}
+	}
+	if a.SecretsEncryptionKey != "" {
+		v.secretsEncryptionKey(a.SecretsEncryptionKey, a.Region)
+	}
+}
+
+// secretsEncryptionKey checks that the key is a Cloud KMS key in the
+// cluster's region, the only place where GKE can use it.
+func (v *validator) secretsEncryptionKey(key, region string) {
+	m := kmsKeyPattern.FindStringSubmatch(key)
+	switch {
+	case m == nil:
+		v.add("secretsEncryptionKey", key, "is not a Cloud KMS key; allowed: projects/PROJECT/locations/%s/keyRings/RING/cryptoKeys/KEY", region)
+	case m[2] != region:
+		v.add("secretsEncryptionKey", key, "is in %s, not in the cluster's region; allowed: a key in %s", m[2], region)
+	}
 }

@@ -41,8 +41,12 @@ type workloadArgs struct {
 	StartingDeadlineSeconds             int
 	BackoffLimit, ActiveDeadlineSeconds int
 	Image                               string
-	Command                             []string
-	Verify                              bool
+	// ToolImage runs the wait and verification containers.
+	ToolImage      string
+	Command        []string
+	Verify         bool
+	DenyIngress    bool
+	RestrictEgress string
 	// IdentityReady must exist before the first job runs, or the job meets
 	// a missing binding or role and gets HTTP 403; ImagePullable, or its
 	// image cannot be pulled.
@@ -70,8 +74,11 @@ func (args WorkloadIdentityCronJobArgs) workloadArgs(id *identity, cl *cluster) 
 		BackoffLimit:             *args.BackoffLimit,
 		ActiveDeadlineSeconds:    *args.ActiveDeadlineSeconds,
 		Image:                    args.Image,
+		ToolImage:                toolImage(args.Image),
 		Command:                  args.Command,
 		Verify:                   *args.Verify,
+		DenyIngress:              *args.DenyIngress,
+		RestrictEgress:           args.RestrictEgress,
 		Provider:                 cl.KubernetesProvider,
 		IdentityReady:            id.Grants,
 		ImagePullable:            cl.ImagePullable,
@@ -103,6 +110,13 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, parts part
 		return nil, err
 	}
 	args.IdentityReady = append(slices.Clone(args.IdentityReady), ksaReady...)
+	policies, err := newNetworkPolicies(ctx, name, args, namespace, labels, opts...)
+	if err != nil {
+		return nil, err
+	}
+	// A pod that starts before its egress policy may reach what it must
+	// not; the verification then proves that the policy lets it work.
+	args.IdentityReady = append(args.IdentityReady, policies...)
 	job, err := batchv1.NewCronJob(ctx, name+"-cronjob", &batchv1.CronJobArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.CronJobName), Namespace: namespace, Labels: labels},
 		Spec: &batchv1.CronJobSpecArgs{
@@ -115,7 +129,7 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, parts part
 			JobTemplate: &batchv1.JobTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{Labels: labels},
 				Spec: jobSpec(args.BackoffLimit, args.ActiveDeadlineSeconds, labels, nil,
-					podSpec(ksaName, jobContainer(JobContainerName, args.Image, args.Command, nil))),
+					podSpec(ksaName, args.ToolImage, jobContainer(JobContainerName, args.Image, args.Command, nil))),
 			},
 		},
 	}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn(slices.Concat(args.IdentityReady, args.ImagePullable))})...)
@@ -220,7 +234,7 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
 		},
 		Spec: jobSpec(verifyBackoffLimit, verifyActiveDeadlineSeconds, labels, wiring,
-			podSpec(ksa, jobContainer("verify", DefaultImage, []string{"/bin/sh", "-c", verifyScript}, env))),
+			podSpec(ksa, args.ToolImage, jobContainer("verify", args.ToolImage, []string{"/bin/sh", "-c", verifyScript}, env))),
 	}, slices.Concat(opts, []pulumi.ResourceOption{
 		pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady)),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: verifyAwaitTimeout, Update: verifyAwaitTimeout}),
@@ -279,8 +293,8 @@ const (
 )
 
 // podSpec runs container as the KSA, on a node with the GKE metadata server,
-// under the restricted Pod Security Standard, after waitForToken.
-func podSpec(ksa pulumi.StringOutput, container corev1.ContainerArgs) *corev1.PodSpecArgs {
+// under the restricted Pod Security Standard, after waitForToken in toolImage.
+func podSpec(ksa pulumi.StringOutput, toolImage string, container corev1.ContainerArgs) *corev1.PodSpecArgs {
 	return &corev1.PodSpecArgs{
 		ServiceAccountName:           ksa,
 		AutomountServiceAccountToken: pulumi.Bool(false),
@@ -294,7 +308,7 @@ func podSpec(ksa pulumi.StringOutput, container corev1.ContainerArgs) *corev1.Po
 			SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
 		},
 		InitContainers: corev1.ContainerArray{
-			jobContainer("wait-for-identity", DefaultImage, []string{"/bin/sh", "-c", waitForTokenScript}, nil),
+			jobContainer("wait-for-identity", toolImage, []string{"/bin/sh", "-c", waitForTokenScript}, nil),
 		},
 		Containers: corev1.ContainerArray{container},
 		Volumes: corev1.VolumeArray{corev1.VolumeArgs{

@@ -87,7 +87,7 @@ func keyDocs(t *testing.T) []keyDoc {
 	for _, d := range docs {
 		keyOf[d.field] = "`" + stacks.ConfigKey(d.key) + "`"
 	}
-	fieldName := regexp.MustCompile(`\b[A-Z][A-Za-z]+\b`)
+	fieldName := regexp.MustCompile(`\b[A-Z][A-Za-z0-9]+\b`)
 	asKeys := func(s string) string {
 		return fieldName.ReplaceAllStringFunc(s, func(word string) string {
 			if key, ok := keyOf[word]; ok {
@@ -184,7 +184,7 @@ func describe(docs []argDoc) map[string]string {
 	for _, d := range docs {
 		propertyOf[d.field] = "`" + d.key + "`"
 	}
-	fieldName := regexp.MustCompile(`\b[A-Z][A-Za-z]+\b`)
+	fieldName := regexp.MustCompile(`\b[A-Z][A-Za-z0-9]+\b`)
 	out := map[string]string{}
 	for _, d := range docs {
 		out[d.key] = fieldName.ReplaceAllStringFunc(d.doc, func(word string) string {

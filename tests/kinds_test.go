@@ -28,6 +28,10 @@ const (
 	serviceAccountPatchType = "kubernetes:core/v1:ServiceAccountPatch"
 	cronJobType             = "kubernetes:batch/v1:CronJob"
 	jobType                 = "kubernetes:batch/v1:Job"
+	networkPolicyType       = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+	dnsZoneType             = "gcp:dns/managedZone:ManagedZone"
+	dnsRecordType           = "gcp:dns/recordSet:RecordSet"
+	kmsKeyMemberType        = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
 )
 
 // kind is what the tests know of a resource type.
@@ -60,6 +64,10 @@ var kinds = map[string]kind{
 	serviceAccountPatchType: {seconds: 2, applyRank: 2},
 	cronJobType:             {seconds: 2, applyRank: 3},
 	jobType:                 {seconds: 90, applyRank: 3}, // pulls google-cloud-cli on a fresh node, then runs the check
+	networkPolicyType:       {seconds: 2, applyRank: 2},
+	dnsZoneType:             {seconds: 10},
+	dnsRecordType:           {seconds: 5},
+	kmsKeyMemberType:        {seconds: 10}, // IAM policy read-modify-write
 }
 
 // applyOrder are the Kubernetes kinds in the order they are applied.

@@ -278,8 +278,8 @@ func TestGoCallersCanPassTheirOwnKubernetesProvider(t *testing.T) {
 			}
 		}
 	}
-	if objects != 4 {
-		t.Errorf("%d Kubernetes objects registered, want the namespace, KSA, CronJob and verification Job", objects)
+	if objects != 5 {
+		t.Errorf("%d Kubernetes objects registered, want the namespace, KSA, ingress NetworkPolicy, CronJob and verification Job", objects)
 	}
 	assertNone(t, rec, clusterType, networkType)
 	assertPath(t, rec.one(t, accountMemberType, "job-workload-identity"),

@@ -47,14 +47,15 @@ func TestDevStackRegistersEveryPartOfTheRecipe(t *testing.T) {
 		ksaType:            1,
 		cronJobType:        1,
 		jobType:            1, // the verification Job
+		networkPolicyType:  1, // no ingress to the job's pods
 	}
 	for typ, n := range want {
 		if counts[typ] != n {
 			t.Errorf("%s registered %d times, want %d", typ, counts[typ], n)
 		}
 	}
-	if len(rec.resources) != 23 {
-		t.Errorf("the dev stack registers %d resources, want 23: %v", len(rec.resources), rec.names())
+	if len(rec.resources) != 24 {
+		t.Errorf("the dev stack registers %d resources, want 24: %v", len(rec.resources), rec.names())
 	}
 	if rec.outputsRegistered != 2 {
 		t.Errorf("RegisterResourceOutputs called %d times, want twice: the component's and the stack's", rec.outputsRegistered)

@@ -21,6 +21,16 @@ type badInput struct {
 }
 
 var badInputs = []badInput{
+	{map[string]string{"gkewi:maintenanceWindow": "3am"}, "gkewi:maintenanceWindow", `"3am" is not a time of day; allowed: HH:MM in UTC, such as 03:00`},
+	{map[string]string{"gkewi:maintenanceWindow": "24:00"}, "gkewi:maintenanceWindow", "is not a time of day"},
+	{map[string]string{"gkewi:restrictEgress": "none"}, "gkewi:restrictEgress", `"none" is not a way to reach Google's APIs; allowed: private, restricted, or none`},
+	{map[string]string{"gkewi:restrictEgress": "private", "gkewi:dataplaneV2": "false", "gkewi:denyIngress": "false"}, "gkewi:restrictEgress",
+		"needs gkewi:dataplaneV2, which enforces NetworkPolicy"},
+	{map[string]string{"gkewi:dataplaneV2": "false"}, "gkewi:denyIngress", "needs gkewi:dataplaneV2, which enforces NetworkPolicy; set dataplaneV2 to true, or denyIngress to false"},
+	{map[string]string{"gkewi:secretsEncryptionKey": "projects/p/keyRings/r/cryptoKeys/k"}, "gkewi:secretsEncryptionKey",
+		"is not a Cloud KMS key; allowed: projects/PROJECT/locations/asia-northeast1/keyRings/RING/cryptoKeys/KEY"},
+	{map[string]string{"gkewi:secretsEncryptionKey": "projects/p/locations/global/keyRings/r/cryptoKeys/k"}, "gkewi:secretsEncryptionKey",
+		"is in global, not in the cluster's region; allowed: a key in asia-northeast1"},
 	{map[string]string{"gcp:project": unset}, "gcp:project", `"" is required`},
 	{map[string]string{"gcp:region": unset}, "gcp:region", `"" is required`},
 	{map[string]string{"gcp:region": "Asia-Northeast1"}, "gcp:region", "is not a region; allowed: a region such as asia-northeast1"},
@@ -223,6 +233,9 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 		{"gkewi:machineType": "c3-standard-4", "gkewi:diskType": "hyperdisk-balanced"},
 		{"gcp:region": "northamerica-northeast1", "gcp:zone": "northamerica-northeast1-c"},
 		{"gkewi:image": "google/cloud-sdk:slim", "gkewi:cloudNat": "true"},
+		{"gkewi:maintenanceWindow": "23:59", "gkewi:dataplaneV2": "false", "gkewi:denyIngress": "false"},
+		{"gkewi:restrictEgress": "restricted", "gkewi:privateEndpoint": "true", "gkewi:authorizedNetworks": `["10.8.0.0/24"]`},
+		{"gkewi:secretsEncryptionKey": "projects/my-keys/locations/asia-northeast1/keyRings/gke/cryptoKeys/secrets_1"},
 		{"gkewi:createNamespace": "false", "gkewi:namespace": "default"},
 		{"gkewi:serviceAccountEmail": "a-runner@other-project.iam.gserviceaccount.com", "gkewi:serviceAccountProject": "other-project"},
 		{"gkewi:identityMode": "direct"},

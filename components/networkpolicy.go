@@ -1,0 +1,85 @@
+package components
+
+import (
+	"fmt"
+
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// The GKE metadata server, which a pod reaches at 169.254.169.254:80; on
+// Dataplane V2 the traffic goes on to 169.254.169.252:988, which an egress
+// policy must allow too (GKE's Workload Identity docs, "Restrict egress").
+const (
+	metadataServerCIDR        = "169.254.169.254/32"
+	metadataServerPort        = 80
+	metadataServerBackendCIDR = "169.254.169.252/32"
+	metadataServerBackendPort = 988
+	googleAPIsPort            = 443
+)
+
+// newNetworkPolicies admits no traffic to the job's pods, which serve
+// nothing, and, when asked, lets them reach only DNS, the GKE metadata
+// server and Google's APIs. They select the job's pods alone, so that a
+// namespace that other workloads share keeps its own rules.
+func newNetworkPolicies(ctx *pulumi.Context, name string, args workloadArgs, namespace pulumi.StringOutput,
+	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
+	var policies []pulumi.Resource
+	if args.DenyIngress {
+		policy, err := networkingv1.NewNetworkPolicy(ctx, name+"-deny-ingress", &networkingv1.NetworkPolicyArgs{
+			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.CronJobName + "-deny-ingress"), Namespace: namespace, Labels: labels},
+			Spec: &networkingv1.NetworkPolicySpecArgs{
+				PodSelector: &metav1.LabelSelectorArgs{MatchLabels: labels},
+				PolicyTypes: pulumi.ToStringArray([]string{"Ingress"}),
+			},
+		}, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("creating the ingress NetworkPolicy: %w", err)
+		}
+		policies = append(policies, policy)
+	}
+	if args.RestrictEgress != "" {
+		policy, err := networkingv1.NewNetworkPolicy(ctx, name+"-restrict-egress", &networkingv1.NetworkPolicyArgs{
+			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.CronJobName + "-restrict-egress"), Namespace: namespace, Labels: labels},
+			Spec: &networkingv1.NetworkPolicySpecArgs{
+				PodSelector: &metav1.LabelSelectorArgs{MatchLabels: labels},
+				PolicyTypes: pulumi.ToStringArray([]string{"Egress"}),
+				Egress:      egressRules(googleAPIsEndpoints[args.RestrictEgress].cidr),
+			},
+		}, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("creating the egress NetworkPolicy: %w", err)
+		}
+		policies = append(policies, policy)
+	}
+	return policies, nil
+}
+
+// egressRules allow DNS through kube-dns, the GKE metadata server, and the
+// endpoints of Google's APIs in apisCIDR, over HTTPS.
+func egressRules(apisCIDR string) networkingv1.NetworkPolicyEgressRuleArray {
+	port := func(protocol string, number int) networkingv1.NetworkPolicyPortArgs {
+		return networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String(protocol), Port: pulumi.Int(number)}
+	}
+	toBlock := func(cidr string, ports ...networkingv1.NetworkPolicyPortInput) networkingv1.NetworkPolicyEgressRuleArgs {
+		return networkingv1.NetworkPolicyEgressRuleArgs{
+			To:    networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(cidr)}}},
+			Ports: networkingv1.NetworkPolicyPortArray(ports),
+		}
+	}
+	dns := networkingv1.NetworkPolicyEgressRuleArgs{
+		To: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
+			NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String("kube-system")}},
+			PodSelector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"k8s-app": pulumi.String("kube-dns")}},
+		}},
+		Ports: networkingv1.NetworkPolicyPortArray{port("UDP", 53), port("TCP", 53)},
+	}
+	return networkingv1.NetworkPolicyEgressRuleArray{
+		dns,
+		toBlock(metadataServerCIDR, port("TCP", metadataServerPort)),
+		toBlock(metadataServerBackendCIDR, port("TCP", metadataServerBackendPort)),
+		toBlock(apisCIDR, port("TCP", googleAPIsPort)),
+	}
+}

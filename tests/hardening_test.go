@@ -1,0 +1,109 @@
+package tests
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gkewi/gkewi/components"
+)
+
+// TestEveryClusterHasTheHardeningDefaults: Dataplane V2, which enforces the
+// NetworkPolicy that admits nothing to the job's pods, and a maintenance
+// window; the options stay off.
+func TestEveryClusterHasTheHardeningDefaults(t *testing.T) {
+	t.Parallel()
+	rec := mustRecord(t, devFixture())
+	cluster := rec.one(t, clusterType, "gkewi-cluster")
+	assertInputs(t, cluster, map[string]any{
+		"datapathProvider": "ADVANCED_DATAPATH",
+		"maintenancePolicy.dailyMaintenanceWindow.startTime": components.DefaultMaintenanceWindow,
+		"privateClusterConfig.enablePrivateEndpoint":         false,
+	})
+	for _, off := range []string{"binaryAuthorization", "databaseEncryption"} {
+		if get(cluster.Inputs, off) != nil {
+			t.Errorf("the cluster sets %s, an option that is off by default", off)
+		}
+	}
+	policy := rec.one(t, networkPolicyType, "gkewi-deny-ingress")
+	assertPath(t, policy, "workload-identity-test", "spec", "podSelector", "matchLabels", "app.kubernetes.io/instance")
+	assertPath(t, policy, []any{"Ingress"}, "spec", "policyTypes")
+	if get(policy.Inputs, "spec", "ingress") != nil {
+		t.Error("the ingress policy admits some traffic; want none")
+	}
+	for _, pods := range []string{"gkewi-cronjob", "gkewi-verify"} {
+		reg := rec.resources[slices.IndexFunc(rec.resources, func(r registration) bool { return r.Name == pods })]
+		if !slices.Contains(reg.DependsOn, policy.Name) {
+			t.Errorf("%s does not wait for the ingress policy", pods)
+		}
+	}
+	assertNone(t, rec, dnsZoneType, kmsKeyMemberType)
+}
+
+// TestTheHardenedStackTurnsEveryOptionOn checks what each option of the
+// hardened example makes GKE and the VPC do.
+func TestTheHardenedStackTurnsEveryOptionOn(t *testing.T) {
+	t.Parallel()
+	rec := mustRecord(t, stackConfig(t, "hardened"), inStack("hardened"))
+	cluster := rec.one(t, clusterType, "gkewi-cluster")
+	key := "projects/my-gkewi-hardened-project/locations/europe-west1/keyRings/gkewi/cryptoKeys/secrets"
+	assertInputs(t, cluster, map[string]any{
+		"privateClusterConfig.enablePrivateEndpoint":            true,
+		"privateClusterConfig.masterGlobalAccessConfig.enabled": true,
+		"binaryAuthorization.evaluationMode":                    "PROJECT_SINGLETON_POLICY_ENFORCE",
+		"databaseEncryption.state":                              "ENCRYPTED",
+		"databaseEncryption.keyName":                            key,
+		"maintenancePolicy.dailyMaintenanceWindow.startTime":    "01:00",
+	})
+	grant := rec.one(t, kmsKeyMemberType, "gkewi-secrets-key-user")
+	assertInputs(t, grant, map[string]any{
+		"cryptoKeyId": key,
+		"role":        components.KMSKeyUserRole,
+		"member":      "serviceAccount:service-" + fakeProjectNumber("my-gkewi-hardened-project") + "@container-engine-robot.iam.gserviceaccount.com",
+	})
+	if !slices.Contains(cluster.DependsOn, grant.Name) {
+		t.Error("the cluster does not wait for GKE's grant on the key, so its creation could fail on the key")
+	}
+	assertInputs(t, rec.one(t, subnetworkType, "gkewi-subnetwork"), map[string]any{
+		"logConfig.aggregationInterval": "INTERVAL_5_SEC",
+		"logConfig.flowSampling":        0.5,
+	})
+	assertInputs(t, rec.one(t, dnsZoneType, "gkewi-googleapis-zone"), map[string]any{"dnsName": "googleapis.com.", "visibility": "private"})
+	assertPath(t, rec.one(t, dnsRecordType, "gkewi-googleapis-a"), []any{"199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"}, "rrdatas")
+	assertPath(t, rec.one(t, dnsRecordType, "gkewi-googleapis-cname"), []any{"private.googleapis.com."}, "rrdatas")
+	for _, api := range []string{"binaryauthorization.googleapis.com", "dns.googleapis.com"} {
+		rec.one(t, serviceType, "gkewi-"+api)
+	}
+	egress := rec.one(t, networkPolicyType, "gkewi-restrict-egress")
+	var allowed []string
+	for i := range 4 {
+		if cidr, ok := get(egress.Inputs, "spec", "egress", i, "to", 0, "ipBlock", "cidr").(string); ok {
+			allowed = append(allowed, cidr)
+		}
+	}
+	want := []string{"169.254.169.254/32", "169.254.169.252/32", "199.36.153.8/30"}
+	if !slices.Equal(allowed, want) {
+		t.Errorf("the egress policy lets the pods reach %v; want DNS and %v", allowed, want)
+	}
+	assertPath(t, egress, "kube-dns", "spec", "egress", 0, "to", 0, "podSelector", "matchLabels", "k8s-app")
+}
+
+// TestAPinnedCloudCLIImageRunsEveryContainer: a stack that pins the
+// google-cloud-cli image by digest runs no floating tag anywhere, while a
+// job image of another repository leaves gkewi's own containers on the
+// default image.
+func TestAPinnedCloudCLIImageRunsEveryContainer(t *testing.T) {
+	t.Parallel()
+	pinned := "gcr.io/google.com/cloudsdktool/google-cloud-cli@sha256:" + strings.Repeat("b", 64)
+	other := "asia-northeast1-docker.pkg.dev/acme/jobs/report@sha256:" + strings.Repeat("c", 64)
+	for image, tools := range map[string]string{pinned: pinned, other: components.DefaultImage} {
+		rec := mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:image": image}))
+		cron := rec.one(t, cronJobType, "gkewi-cronjob")
+		assertPath(t, cron, tools, at(cronPod, "initContainers", 0, "image")...)
+		verify := rec.one(t, jobType, "gkewi-verify")
+		assertPath(t, verify, tools, "spec", "template", "spec", "containers", 0, "image")
+		if command := rec.output("verifyCommand"); !strings.Contains(command.(string), "--image="+tools) {
+			t.Errorf("with image %s, verifyCommand runs another image: %s", image, command)
+		}
+	}
+}

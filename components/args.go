@@ -15,9 +15,10 @@ const (
 	DefaultNodePoolName = "primary"
 	DefaultImage        = "gcr.io/google.com/cloudsdktool/google-cloud-cli:stable"
 	// DefaultMaintenanceWindow starts GKE's daily four-hour maintenance
-	// window at 03:00 UTC: night in Europe and Africa, evening in the
-	// Americas, midday in East Asia, where a stack should move it.
-	DefaultMaintenanceWindow = "03:00"
+	// window at 05:00 UTC, as terraform-google-modules' safer-cluster does:
+	// early morning in Europe and Africa, night in the Americas, afternoon in
+	// East Asia, where a stack should move it.
+	DefaultMaintenanceWindow = "05:00"
 	// DefaultConcurrencyPolicy never starts a run while the last one is still going.
 	DefaultConcurrencyPolicy = "Forbid"
 	// DefaultStartingDeadlineSeconds lets a run that missed its start (during a
@@ -187,7 +188,7 @@ type WorkloadIdentityCronJobArgs struct {
 	SecretsEncryptionKey string `pulumi:"secretsEncryptionKey,optional" gkewi:"newCluster"`
 	// MaintenanceWindow is when GKE's daily four-hour maintenance window
 	// starts, as HH:MM in UTC; upgrades then restart the nodes, so keep the
-	// job's Schedule out of it. Optional; default: 03:00.
+	// job's Schedule out of it. Optional; default: 05:00.
 	MaintenanceWindow string `pulumi:"maintenanceWindow,optional" gkewi:"newCluster"`
 
 	// NodePoolName starts the name of the node pool, at most 35 characters,

@@ -2,6 +2,7 @@ package components_test
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -12,7 +13,7 @@ import (
 // A new private cluster, a GSA with one role, and a CronJob whose pods act
 // as that GSA.
 func ExampleNewWorkloadIdentityCronJob() {
-	runWithMocks(func(ctx *pulumi.Context) error {
+	runWithMocks(func(ctx *pulumi.Context) ([]pulumi.StringOutput, error) {
 		job, err := components.NewWorkloadIdentityCronJob(ctx, "reports", &components.WorkloadIdentityCronJobArgs{
 			Project:                  "my-project",
 			Region:                   "asia-northeast1",
@@ -29,10 +30,9 @@ func ExampleNewWorkloadIdentityCronJob() {
 			Schedule:                 "0 3 * * *",
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		printOutputs(job.WorkloadPool, job.WorkloadIdentityMember)
-		return nil
+		return []pulumi.StringOutput{job.WorkloadPool, job.WorkloadIdentityMember}, nil
 	})
 	// Output:
 	// my-project.svc.id.goog
@@ -43,7 +43,7 @@ func ExampleNewWorkloadIdentityCronJob() {
 // checks that it has the workload pool, and creates only the identity and
 // the workload.
 func ExampleNewWorkloadIdentityCronJob_existingCluster() {
-	runWithMocks(func(ctx *pulumi.Context) error {
+	runWithMocks(func(ctx *pulumi.Context) ([]pulumi.StringOutput, error) {
 		job, err := components.NewWorkloadIdentityCronJob(ctx, "reports", &components.WorkloadIdentityCronJobArgs{
 			Project:                  "my-project",
 			ExistingCluster:          &components.ExistingCluster{Name: "shared", Location: "asia-northeast1"},
@@ -53,10 +53,9 @@ func ExampleNewWorkloadIdentityCronJob_existingCluster() {
 			Schedule:                 "@daily",
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		printOutputs(job.ClusterName, job.WorkloadIdentityMember)
-		return nil
+		return []pulumi.StringOutput{job.ClusterName, job.WorkloadIdentityMember}, nil
 	})
 	// Output:
 	// shared
@@ -65,7 +64,7 @@ func ExampleNewWorkloadIdentityCronJob_existingCluster() {
 
 // Direct mode: no GSA; the roles go to the KSA's own principal.
 func ExampleNewWorkloadIdentityCronJob_direct() {
-	runWithMocks(func(ctx *pulumi.Context) error {
+	runWithMocks(func(ctx *pulumi.Context) ([]pulumi.StringOutput, error) {
 		job, err := components.NewWorkloadIdentityCronJob(ctx, "reports", &components.WorkloadIdentityCronJobArgs{
 			Project:                  "my-project",
 			IdentityMode:             components.Direct,
@@ -76,34 +75,45 @@ func ExampleNewWorkloadIdentityCronJob_direct() {
 			Schedule:                 "@daily",
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		printOutputs(job.WorkloadIdentityMember)
-		return nil
+		return []pulumi.StringOutput{job.WorkloadIdentityMember}, nil
 	})
 	// Output:
 	// principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/my-project.svc.id.goog/subject/ns/reports/sa/reports
 }
 
-// printOutputs prints the values once they are known, one a line.
-func printOutputs(outputs ...pulumi.StringOutput) {
-	values := make([]any, len(outputs))
-	for i, o := range outputs {
-		values[i] = o
+// runWithMocks runs program as `pulumi up` would, with Pulumi's mocks in
+// place of the engine and the clouds, and prints the outputs it returns,
+// one a line, once they are known.
+func runWithMocks(program func(ctx *pulumi.Context) ([]pulumi.StringOutput, error)) {
+	known := make(chan []any, 1)
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		outputs, err := program(ctx)
+		if err != nil {
+			return err
+		}
+		values := make([]any, len(outputs))
+		for i, o := range outputs {
+			values[i] = o
+		}
+		pulumi.All(values...).ApplyT(func(v []any) error {
+			known <- v
+			return nil
+		})
+		return nil
+	}, pulumi.WithMocks("example", "dev", cloud{}))
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
-	pulumi.All(values...).ApplyT(func(known []any) error {
-		for _, v := range known {
+	select {
+	case values := <-known:
+		for _, v := range values {
 			fmt.Println(v)
 		}
-		return nil
-	})
-}
-
-// runWithMocks runs program as `pulumi up` would, with Pulumi's mocks in
-// place of the engine and the clouds.
-func runWithMocks(program pulumi.RunFunc) {
-	if err := pulumi.RunErr(program, pulumi.WithMocks("example", "dev", cloud{})); err != nil {
-		fmt.Println(err)
+	case <-time.After(10 * time.Second):
+		fmt.Println("the outputs never became known")
 	}
 }
 

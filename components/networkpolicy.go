@@ -8,14 +8,18 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The GKE metadata server, which a pod reaches at 169.254.169.254:80; on
-// Dataplane V2 the traffic goes on to 169.254.169.252:988, which an egress
-// policy must allow too (GKE's Workload Identity docs, "Restrict egress").
+// The GKE metadata server, which a pod calls at 169.254.169.254:80. GKE's
+// Workload Identity concepts page says that a strict egress policy must
+// allow 169.254.169.252/32 port 988, and on Dataplane V2 169.254.169.254/32
+// port 80: gkewi allows both. Google's APIs also answer gRPC's direct
+// connectivity on 34.126.0.0/18, which Private Google Access's page says
+// routes and firewalls must allow with the API endpoints.
 const (
 	metadataServerCIDR        = "169.254.169.254/32"
 	metadataServerPort        = 80
 	metadataServerBackendCIDR = "169.254.169.252/32"
 	metadataServerBackendPort = 988
+	directConnectivityCIDR    = "34.126.0.0/18"
 	googleAPIsPort            = 443
 )
 
@@ -81,5 +85,6 @@ func egressRules(apisCIDR string) networkingv1.NetworkPolicyEgressRuleArray {
 		toBlock(metadataServerCIDR, port("TCP", metadataServerPort)),
 		toBlock(metadataServerBackendCIDR, port("TCP", metadataServerBackendPort)),
 		toBlock(apisCIDR, port("TCP", googleAPIsPort)),
+		toBlock(directConnectivityCIDR, port("TCP", googleAPIsPort)),
 	}
 }

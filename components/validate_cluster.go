@@ -235,7 +235,7 @@ var egressRestrictions = []string{PrivateGoogleAPIs, RestrictedGoogleAPIs}
 // enforce it.
 func (v *validator) hardening(a WorkloadIdentityCronJobArgs) {
 	if !maintenanceWindowPattern.MatchString(a.MaintenanceWindow) {
-		v.add("maintenanceWindow", a.MaintenanceWindow, "is not a time of day; allowed: HH:MM in UTC, such as 03:00")
+		v.add("maintenanceWindow", a.MaintenanceWindow, "is not a time of day; allowed: HH:MM in UTC, such as 05:00")
 	}
 	if a.RestrictEgress != "" && !slices.Contains(egressRestrictions, a.RestrictEgress) {
 		v.add("restrictEgress", a.RestrictEgress, "is not a way to reach Google's APIs; allowed: %s, or none", strings.Join(egressRestrictions, ", "))

@@ -136,6 +136,12 @@ func (p *pack) evaluate(t testing.TB, rule string, input any, config map[string]
 
 // violations are the messages of every rule of the pack for a stack:
 // resource rules for each resource, stack rules once for all of them.
+// mandatory tells whether the pack's rule called name is mandatory.
+func (p *pack) mandatory(name string) bool {
+	i := slices.IndexFunc(p.rules, func(r packRule) bool { return r.name == name })
+	return i >= 0 && p.rules[i].mandatory
+}
+
 func (p *pack) violations(t testing.TB, s stack, config map[string]any) map[string][]string {
 	t.Helper()
 	found := map[string][]string{}

@@ -76,12 +76,12 @@ func TestTheHardenedStackTurnsEveryOptionOn(t *testing.T) {
 	}
 	egress := rec.one(t, networkPolicyType, "gkewi-restrict-egress")
 	var allowed []string
-	for i := range 4 {
+	for i := range 5 {
 		if cidr, ok := get(egress.Inputs, "spec", "egress", i, "to", 0, "ipBlock", "cidr").(string); ok {
 			allowed = append(allowed, cidr)
 		}
 	}
-	want := []string{"169.254.169.254/32", "169.254.169.252/32", "199.36.153.8/30"}
+	want := []string{"169.254.169.254/32", "169.254.169.252/32", "199.36.153.8/30", "34.126.0.0/18"}
 	if !slices.Equal(allowed, want) {
 		t.Errorf("the egress policy lets the pods reach %v; want DNS and %v", allowed, want)
 	}

@@ -28,11 +28,17 @@ import (
 // evaluator.
 
 // policyFixture is the project's own stack the pack's tests break: the dev
-// fixture with an image in a registry of its own project, so that it holds
-// a registry grant too.
+// fixture with every hardening option on, so that it keeps the advisory
+// rules too, and the google-cloud-cli image pinned by digest, so that every
+// container is.
 func policyFixture() map[string]string {
 	return withConfig(devFixture(), map[string]string{
-		"gkewi:image": "asia-northeast1-docker.pkg.dev/acme-images/jobs/report:1.0",
+		"gkewi:image":                "gcr.io/google.com/cloudsdktool/google-cloud-cli@sha256:" + strings.Repeat("d", 64),
+		"gkewi:privateEndpoint":      "true",
+		"gkewi:binaryAuthorization":  "true",
+		"gkewi:secretsEncryptionKey": "projects/" + devProject + "/locations/asia-northeast1/keyRings/gkewi/cryptoKeys/secrets",
+		"gkewi:restrictEgress":       "restricted",
+		"gkewi:flowLogs":             "true",
 	})
 }
 

@@ -21,7 +21,7 @@ type badInput struct {
 }
 
 var badInputs = []badInput{
-	{map[string]string{"gkewi:maintenanceWindow": "3am"}, "gkewi:maintenanceWindow", `"3am" is not a time of day; allowed: HH:MM in UTC, such as 03:00`},
+	{map[string]string{"gkewi:maintenanceWindow": "3am"}, "gkewi:maintenanceWindow", `"3am" is not a time of day; allowed: HH:MM in UTC, such as 05:00`},
 	{map[string]string{"gkewi:maintenanceWindow": "24:00"}, "gkewi:maintenanceWindow", "is not a time of day"},
 	{map[string]string{"gkewi:restrictEgress": "none"}, "gkewi:restrictEgress", `"none" is not a way to reach Google's APIs; allowed: private, restricted, or none`},
 	{map[string]string{"gkewi:restrictEgress": "private", "gkewi:dataplaneV2": "false", "gkewi:denyIngress": "false"}, "gkewi:restrictEgress",

@@ -279,3 +279,25 @@ func TestPulumiTemplateIsCurrent(t *testing.T) {
 	}
 	goldenSection(t, "../Pulumi.yaml", templateBegin, templateEnd, block.String())
 }
+
+// modesRow is a row of the README's table of modes: its example stack file
+// and the number of resources it says the stack creates.
+var modesRow = regexp.MustCompile("(?m)^\\|[^\\n]*`(?:examples/)?Pulumi\\.([a-z-]+)\\.yaml`[^\\n]*\\| (\\d+) \\|$")
+
+func TestREADMEModesTableCountsWhatEachStackCreates(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := modesRow.FindAllStringSubmatch(string(readme), -1)
+	if len(rows) < len(stackFiles()) {
+		t.Fatalf("the README's table of modes has %d rows for %d stacks", len(rows), len(stackFiles()))
+	}
+	for _, row := range rows {
+		rec := mustRecord(t, stackConfig(t, row[1]), inStack(row[1]))
+		if got := strconv.Itoa(len(rec.resources)); got != row[2] {
+			t.Errorf("the README says stack %s creates %s resources; it registers %s", row[1], row[2], got)
+		}
+	}
+}

@@ -146,7 +146,7 @@ type WorkloadIdentityCronJobArgs struct {
 	// Service Controls supports), with a private Cloud DNS zone that resolves
 	// *.googleapis.com there for the whole VPC. The pods then reach nothing
 	// else: no other Google host, no internet. Needs DataplaneV2.
-	// Optional; default: off.
+	// Optional; default: no restriction.
 	RestrictEgress string `pulumi:"restrictEgress,optional" gkewi:"newCluster"`
 
 	// ClusterName is the GKE cluster, at most 40 characters. Required unless

@@ -205,7 +205,7 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 		EnableLegacyAbac:    pulumi.Bool(false),
 		EnableShieldedNodes: pulumi.Bool(true),
 		ReleaseChannel:      &container.ClusterReleaseChannelArgs{Channel: pulumi.String(releaseChannel)},
-		DatapathProvider:    pulumi.String(datapathProvider(args.DataplaneV2)),
+		DatapathProvider:    datapathProvider(args.DataplaneV2),
 		MaintenancePolicy: &container.ClusterMaintenancePolicyArgs{
 			DailyMaintenanceWindow: &container.ClusterMaintenancePolicyDailyMaintenanceWindowArgs{
 				StartTime: pulumi.String(args.MaintenanceWindow),

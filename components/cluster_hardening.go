@@ -11,20 +11,22 @@ import (
 
 const (
 	// advancedDatapath is GKE Dataplane V2, which enforces NetworkPolicy
-	// with eBPF; legacyDatapath enforces none without Calico.
+	// with eBPF.
 	advancedDatapath = "ADVANCED_DATAPATH"
-	legacyDatapath   = "LEGACY_DATAPATH"
 	// projectPolicyEnforce enforces the project's Binary Authorization policy.
 	projectPolicyEnforce = "PROJECT_SINGLETON_POLICY_ENFORCE"
 	// KMSKeyUserRole lets GKE's service agent encrypt and decrypt with a key.
 	KMSKeyUserRole = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 )
 
-func datapathProvider(dataplaneV2 bool) string {
-	if dataplaneV2 {
-		return advancedDatapath
+// datapathProvider is unset without Dataplane V2, as before gkewi turned it
+// on: the field forces a new cluster, and a cluster made without it reads
+// back as unspecified, so any value would replace it.
+func datapathProvider(dataplaneV2 bool) pulumi.StringPtrInput {
+	if !dataplaneV2 {
+		return nil
 	}
-	return legacyDatapath
+	return pulumi.String(advancedDatapath)
 }
 
 // privateClusterConfig keeps the nodes private always, and the control

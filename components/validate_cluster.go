@@ -238,7 +238,7 @@ func (v *validator) hardening(a WorkloadIdentityCronJobArgs) {
 		v.add("maintenanceWindow", a.MaintenanceWindow, "is not a time of day; allowed: HH:MM in UTC, such as 05:00")
 	}
 	if a.RestrictEgress != "" && !slices.Contains(egressRestrictions, a.RestrictEgress) {
-		v.add("restrictEgress", a.RestrictEgress, "is not a way to reach Google's APIs; allowed: %s, or none", strings.Join(egressRestrictions, ", "))
+		v.add("restrictEgress", a.RestrictEgress, "is not a way to reach Google's APIs; allowed: %s, or no value for no restriction", strings.Join(egressRestrictions, ", "))
 	}
 	if !*a.DataplaneV2 {
 		if a.RestrictEgress != "" {
@@ -250,6 +250,22 @@ func (v *validator) hardening(a WorkloadIdentityCronJobArgs) {
 	}
 	if a.SecretsEncryptionKey != "" {
 		v.secretsEncryptionKey(a.SecretsEncryptionKey, a.Region)
+	}
+	if a.PrivateEndpoint {
+		v.internalAuthorizedNetworks(a.AuthorizedNetworks)
+	}
+}
+
+// internalAuthorizedNetworks refuses public ranges with a private endpoint,
+// which GKE rejects at creation ("is not a reserved network, which is
+// required for private endpoints"), long after the preview.
+func (v *validator) internalAuthorizedNetworks(cidrs []string) {
+	for i, cidr := range cidrs {
+		p, err := netip.ParsePrefix(cidr)
+		if err == nil && !slices.ContainsFunc(privateRanges, func(r netip.Prefix) bool { return r.Bits() <= p.Bits() && r.Contains(p.Addr()) }) {
+			v.add(fmt.Sprintf("authorizedNetworks[%d]", i), cidr, "is a public range, which a private endpoint never answers; allowed: ranges inside the VPC or peered with it, "+
+				"in 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10, or set {privateEndpoint} to false")
+		}
 	}
 }
 

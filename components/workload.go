@@ -224,7 +224,12 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
 ) error {
 	env := corev1.EnvVarArray{corev1.EnvVarArgs{Name: pulumi.String("EXPECTED_ACCOUNT"), Value: args.Account}}
-	wiring := pulumi.StringMap{"gkewi/workload-identity-member": args.WorkloadIdentityMember}
+	// The NetworkPolicies are part of the wiring too: turning them on must
+	// prove again that the pod still reaches its token.
+	wiring := pulumi.StringMap{
+		"gkewi/workload-identity-member": args.WorkloadIdentityMember,
+		"gkewi/network-policies":         pulumi.Sprintf("deny-ingress=%t restrict-egress=%s", args.DenyIngress, orDefault(args.RestrictEgress, "none")),
+	}
 	_, err := batchv1.NewJob(ctx, name+"-verify", &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Namespace: namespace,

@@ -79,9 +79,11 @@ warn_secrets_not_encrypted_with_kms contains msg if {
 #   message: Set logConfig on the subnetwork, such as aggregationInterval INTERVAL_5_SEC and flowSampling 0.5.
 warn_subnetwork_without_flow_logs contains msg if {
 	input.__type == subnetwork
-	count(object.get(input, "logConfig", {})) == 0
+	not flow_logs_on
 	msg := sprintf("subnetwork '%s' records no flow logs", [input.__name])
 }
+
+flow_logs_on if count(input.logConfig) > 0
 
 # METADATA
 # title: Images pinned by digest
@@ -163,7 +165,7 @@ restricted_egress(workload) if {
 		every rule in object.get(p, ["spec", "egress"], []) {
 			count(object.get(rule, "to", [])) > 0
 			every peer in rule.to {
-				object.get(peer, ["ipBlock", "cidr"], "") != "0.0.0.0/0"
+				not object.get(peer, ["ipBlock", "cidr"], "") in {"0.0.0.0/0", "::/0"}
 			}
 		}
 	}

@@ -23,7 +23,7 @@ stack_deny_kubernetes_without_explicit_provider contains msg if {
 	explicit := {p.__urn |
 		some p in input.resources
 		p.__type == "pulumi:providers:kubernetes"
-		not startswith(p.__name, "default")
+		not regex.match(`^default(_[0-9]+_[0-9]+_[0-9]+.*)?$`, p.__name)
 	}
 	some r in input.resources
 	startswith(r.__type, "kubernetes:")

@@ -34,6 +34,9 @@ func TestDriftCheckReportsWhatChanged(t *testing.T) {
 			"error: no changes were expected for preview but changes were proposed",
 		}},
 		{"no credentials", "error: could not find default credentials\n", 3, 2, []string{"failed before it could compare (pulumi exited 3)"}},
+		// A CLI from before the exit codes says so only in words.
+		{"drift, older CLI", "error: no changes were expected but changes were proposed\n", 255, 1, []string{"### Stack dev: drift"}},
+		{"drift, exit code alone", string(drift[:len(drift)/2]), 7, 1, []string{"### Stack dev: drift"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

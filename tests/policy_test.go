@@ -35,6 +35,7 @@ func policyFixture() map[string]string {
 	return withConfig(devFixture(), map[string]string{
 		"gkewi:image":                "gcr.io/google.com/cloudsdktool/google-cloud-cli@sha256:" + strings.Repeat("d", 64),
 		"gkewi:privateEndpoint":      "true",
+		"gkewi:authorizedNetworks":   `["10.8.0.0/24"]`,
 		"gkewi:binaryAuthorization":  "true",
 		"gkewi:secretsEncryptionKey": "projects/" + devProject + "/locations/asia-northeast1/keyRings/gkewi/cryptoKeys/secrets",
 		"gkewi:restrictEgress":       "restricted",

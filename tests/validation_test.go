@@ -21,9 +21,11 @@ type badInput struct {
 }
 
 var badInputs = []badInput{
+	{map[string]string{"gkewi:privateEndpoint": "true"}, "gkewi:authorizedNetworks[0]",
+		`"203.0.113.0/24" is a public range, which a private endpoint never answers`},
 	{map[string]string{"gkewi:maintenanceWindow": "3am"}, "gkewi:maintenanceWindow", `"3am" is not a time of day; allowed: HH:MM in UTC, such as 05:00`},
 	{map[string]string{"gkewi:maintenanceWindow": "24:00"}, "gkewi:maintenanceWindow", "is not a time of day"},
-	{map[string]string{"gkewi:restrictEgress": "none"}, "gkewi:restrictEgress", `"none" is not a way to reach Google's APIs; allowed: private, restricted, or none`},
+	{map[string]string{"gkewi:restrictEgress": "none"}, "gkewi:restrictEgress", `"none" is not a way to reach Google's APIs; allowed: private, restricted, or no value for no restriction`},
 	{map[string]string{"gkewi:restrictEgress": "private", "gkewi:dataplaneV2": "false", "gkewi:denyIngress": "false"}, "gkewi:restrictEgress",
 		"needs gkewi:dataplaneV2, which enforces NetworkPolicy"},
 	{map[string]string{"gkewi:dataplaneV2": "false"}, "gkewi:denyIngress", "needs gkewi:dataplaneV2, which enforces NetworkPolicy; set dataplaneV2 to true, or denyIngress to false"},

@@ -107,3 +107,15 @@ func TestAPinnedCloudCLIImageRunsEveryContainer(t *testing.T) {
 		}
 	}
 }
+
+// TestAClusterKeptOffDataplaneV2IsNotReplaced: with dataplaneV2 false the
+// cluster sends no datapathProvider, as gkewi did before it turned Dataplane
+// V2 on. The field forces a new cluster, so any value would replace one.
+func TestAClusterKeptOffDataplaneV2IsNotReplaced(t *testing.T) {
+	t.Parallel()
+	rec := mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:dataplaneV2": "false", "gkewi:denyIngress": "false"}))
+	if got := get(rec.one(t, clusterType, "gkewi-cluster").Inputs, "datapathProvider"); got != nil {
+		t.Errorf("datapathProvider = %v; want it unset", got)
+	}
+	assertNone(t, rec, networkPolicyType)
+}

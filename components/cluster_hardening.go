@@ -5,7 +5,6 @@ import (
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/kms"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -67,13 +66,10 @@ func grantSecretsEncryption(ctx *pulumi.Context, name string, args clusterArgs, 
 	if args.SecretsEncryptionKey == "" {
 		return nil, nil
 	}
-	project := organizations.LookupProjectOutput(ctx, organizations.LookupProjectOutputArgs{
-		ProjectId: pulumi.String(args.Project),
-	}, parts.invoke()...)
 	grant, err := kms.NewCryptoKeyIAMMember(ctx, name+"-secrets-key-user", &kms.CryptoKeyIAMMemberArgs{
 		CryptoKeyId: pulumi.String(args.SecretsEncryptionKey),
 		Role:        pulumi.String(KMSKeyUserRole),
-		Member:      pulumi.Sprintf("serviceAccount:service-%s@container-engine-robot.iam.gserviceaccount.com", project.Number()),
+		Member:      pulumi.Sprintf("serviceAccount:service-%s@container-engine-robot.iam.gserviceaccount.com", lookupProjectNumber(ctx, args.Project, parts)),
 	}, parts.google()...)
 	if err != nil {
 		return nil, fmt.Errorf("letting GKE use the Secrets encryption key: %w", err)

@@ -80,14 +80,19 @@ func newIdentity(ctx *pulumi.Context, name string, args identityArgs, parts part
 	return newImpersonatedIdentity(ctx, name, args, parts)
 }
 
+// lookupProjectNumber looks the project's number up, which IAM principals and
+// Google's service agents are named by.
+func lookupProjectNumber(ctx *pulumi.Context, project string, parts partOptions) pulumi.StringOutput {
+	return organizations.LookupProjectOutput(ctx, organizations.LookupProjectOutputArgs{
+		ProjectId: pulumi.String(project),
+	}, parts.invoke()...).Number()
+}
+
 // newDirectIdentity grants the roles to the KSA's own principal: no GSA, no
 // key, no impersonation. The principal names the pool's project by number.
 func newDirectIdentity(ctx *pulumi.Context, name string, args identityArgs, parts partOptions) (*identity, error) {
-	project := organizations.LookupProjectOutput(ctx, organizations.LookupProjectOutputArgs{
-		ProjectId: pulumi.String(args.PoolProject),
-	}, parts.invoke()...)
 	member := pulumi.Sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/subject/ns/%s/sa/%s",
-		project.Number(), args.WorkloadPool, args.Namespace, args.KubernetesServiceAccount)
+		lookupProjectNumber(ctx, args.PoolProject, parts), args.WorkloadPool, args.Namespace, args.KubernetesServiceAccount)
 	grants, err := grantRoles(ctx, name, args.RolesByProject, args.ServiceAccountProject, member, parts.google()...)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,12 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// networkChildName names a resource of the network (a router, a NAT, a DNS
+// zone) after it, within the same length limit.
+func networkChildName(network, suffix string) string {
+	return truncate(network, maxNetworkNameLength-len(suffix)) + suffix
+}
+
 // maxAccountIDLength is IAM's limit on an account id.
 const maxAccountIDLength = 30
 

@@ -99,7 +99,7 @@ func newCloudNAT(ctx *pulumi.Context, name string, args networkArgs, networkID p
 	router, err := compute.NewRouter(ctx, name+"-router", &compute.RouterArgs{
 		Project: pulumi.String(args.Project),
 		Region:  pulumi.String(args.Region),
-		Name:    pulumi.String(truncate(args.Network, maxNetworkNameLength-len("-router")) + "-router"),
+		Name:    pulumi.String(networkChildName(args.Network, "-router")),
 		Network: networkID,
 	}, opts...)
 	if err != nil {
@@ -109,7 +109,7 @@ func newCloudNAT(ctx *pulumi.Context, name string, args networkArgs, networkID p
 		Project:                       pulumi.String(args.Project),
 		Region:                        pulumi.String(args.Region),
 		Router:                        router.Name,
-		Name:                          pulumi.String(truncate(args.Network, maxNetworkNameLength-len("-nat")) + "-nat"),
+		Name:                          pulumi.String(networkChildName(args.Network, "-nat")),
 		NatIpAllocateOption:           pulumi.String("AUTO_ONLY"),
 		SourceSubnetworkIpRangesToNat: pulumi.String("ALL_SUBNETWORKS_ALL_IP_RANGES"),
 		LogConfig: &compute.RouterNatLogConfigArgs{

@@ -45,7 +45,7 @@ func newGoogleAPIsZone(ctx *pulumi.Context, name string, args networkArgs, netwo
 	endpoint := googleAPIsEndpoints[args.RestrictEgress]
 	zone, err := dns.NewManagedZone(ctx, name+"-googleapis-zone", &dns.ManagedZoneArgs{
 		Project:     pulumi.String(args.Project),
-		Name:        pulumi.String(truncate(args.Network, maxNetworkNameLength-len("-googleapis")) + "-googleapis"),
+		Name:        pulumi.String(networkChildName(args.Network, "-googleapis")),
 		DnsName:     pulumi.String("googleapis.com."),
 		Description: pulumi.Sprintf("gkewi: googleapis.com through %s", endpoint.host),
 		Visibility:  pulumi.String("private"),

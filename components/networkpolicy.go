@@ -30,31 +30,29 @@ const (
 func newNetworkPolicies(ctx *pulumi.Context, name string, args workloadArgs, namespace pulumi.StringOutput,
 	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
 ) ([]pulumi.Resource, error) {
-	var policies []pulumi.Resource
+	type wanted struct {
+		suffix, policyType string
+		egress             networkingv1.NetworkPolicyEgressRuleArray
+	}
+	var specs []wanted
 	if args.DenyIngress {
-		policy, err := networkingv1.NewNetworkPolicy(ctx, name+"-deny-ingress", &networkingv1.NetworkPolicyArgs{
-			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.CronJobName + "-deny-ingress"), Namespace: namespace, Labels: labels},
-			Spec: &networkingv1.NetworkPolicySpecArgs{
-				PodSelector: &metav1.LabelSelectorArgs{MatchLabels: labels},
-				PolicyTypes: pulumi.ToStringArray([]string{"Ingress"}),
-			},
-		}, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("creating the ingress NetworkPolicy: %w", err)
-		}
-		policies = append(policies, policy)
+		specs = append(specs, wanted{"-deny-ingress", "Ingress", nil})
 	}
 	if args.RestrictEgress != "" {
-		policy, err := networkingv1.NewNetworkPolicy(ctx, name+"-restrict-egress", &networkingv1.NetworkPolicyArgs{
-			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.CronJobName + "-restrict-egress"), Namespace: namespace, Labels: labels},
+		specs = append(specs, wanted{"-restrict-egress", "Egress", egressRules(googleAPIsEndpoints[args.RestrictEgress].cidr)})
+	}
+	var policies []pulumi.Resource
+	for _, spec := range specs {
+		policy, err := networkingv1.NewNetworkPolicy(ctx, name+spec.suffix, &networkingv1.NetworkPolicyArgs{
+			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.CronJobName + spec.suffix), Namespace: namespace, Labels: labels},
 			Spec: &networkingv1.NetworkPolicySpecArgs{
 				PodSelector: &metav1.LabelSelectorArgs{MatchLabels: labels},
-				PolicyTypes: pulumi.ToStringArray([]string{"Egress"}),
-				Egress:      egressRules(googleAPIsEndpoints[args.RestrictEgress].cidr),
+				PolicyTypes: pulumi.ToStringArray([]string{spec.policyType}),
+				Egress:      spec.egress,
 			},
 		}, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("creating the egress NetworkPolicy: %w", err)
+			return nil, fmt.Errorf("creating the %s NetworkPolicy: %w", spec.policyType, err)
 		}
 		policies = append(policies, policy)
 	}

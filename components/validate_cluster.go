@@ -65,12 +65,17 @@ func (v *validator) ranges(a WorkloadIdentityCronJobArgs) {
 	}
 }
 
+// isPrivate tells whether the range lies inside one of the private ranges.
+func isPrivate(p netip.Prefix) bool {
+	return slices.ContainsFunc(privateRanges, func(r netip.Prefix) bool { return r.Bits() <= p.Bits() && r.Contains(p.Addr()) })
+}
+
 func (v *validator) privateRange(key, value string) (netip.Prefix, bool) {
 	p, ok := v.cidr(key, value)
 	if !ok {
 		return p, false
 	}
-	if !slices.ContainsFunc(privateRanges, func(r netip.Prefix) bool { return r.Bits() <= p.Bits() && r.Contains(p.Addr()) }) {
+	if !isPrivate(p) {
 		v.add(key, value, "is not a private range; allowed: inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10")
 		return p, false
 	}
@@ -262,7 +267,7 @@ func (v *validator) hardening(a WorkloadIdentityCronJobArgs) {
 func (v *validator) internalAuthorizedNetworks(cidrs []string) {
 	for i, cidr := range cidrs {
 		p, err := netip.ParsePrefix(cidr)
-		if err == nil && !slices.ContainsFunc(privateRanges, func(r netip.Prefix) bool { return r.Bits() <= p.Bits() && r.Contains(p.Addr()) }) {
+		if err == nil && !isPrivate(p) {
 			v.add(fmt.Sprintf("authorizedNetworks[%d]", i), cidr, "is a public range, which a private endpoint never answers; allowed: ranges inside the VPC or peered with it, "+
 				"in 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10, or set {privateEndpoint} to false")
 		}

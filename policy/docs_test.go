@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,15 +25,7 @@ type ruleDoc struct {
 func ruleDocs(t *testing.T) map[string]ruleDoc {
 	t.Helper()
 	docs := map[string]ruleDoc{}
-	for path := range modules(t) {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		module, err := ast.ParseModuleWithOpts(path, string(data), ast.ParserOptions{RegoVersion: ast.RegoV0, ProcessAnnotation: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, module := range loadedPack(t).compiler.Modules {
 		for _, a := range module.Annotations {
 			if a.Scope != "rule" {
 				continue
@@ -43,16 +36,6 @@ func ruleDocs(t *testing.T) map[string]ruleDoc {
 		}
 	}
 	return docs
-}
-
-func modules(t *testing.T) map[string]bool {
-	t.Helper()
-	p := loadedPack(t)
-	files := map[string]bool{}
-	for name := range p.compiler.Modules {
-		files[name] = true
-	}
-	return files
 }
 
 func TestEveryRuleSaysWhatItIsAndHowToFixIt(t *testing.T) {
@@ -137,23 +120,14 @@ func TestREADMEConfigTableIsCurrent(t *testing.T) {
 	var table strings.Builder
 	table.WriteString("| Rule | Key | Type | Default | What it is |\n|---|---|---|---|---|\n")
 	schema := readConfigSchema(t)
-	for _, name := range sortedKeys(schema) {
-		for _, key := range sortedKeys(schema[name].Properties) {
+	for _, name := range slices.Sorted(maps.Keys(schema)) {
+		for _, key := range slices.Sorted(maps.Keys(schema[name].Properties)) {
 			property := schema[name].Properties[key]
 			def, _ := json.Marshal(property.Default)
 			fmt.Fprintf(&table, "| `%s` | `%s` | %s | `%s` | %s |\n", name, key, property.Type, def, property.Description)
 		}
 	}
 	goldenSection(t, "README.md", "<!-- BEGIN CONFIGURATION", "<!-- END CONFIGURATION -->", table.String())
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // goldenSection compares got with the part of the file at path between the

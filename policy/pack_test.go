@@ -74,7 +74,7 @@ func loadPack(dir string) (*pack, error) {
 	if err != nil {
 		return nil, err
 	}
-	compiler, err := ast.CompileModulesWithOpt(modules, ast.CompileOpts{ParserOptions: ast.ParserOptions{RegoVersion: ast.RegoV0}})
+	compiler, err := ast.CompileModulesWithOpt(modules, ast.CompileOpts{ParserOptions: ast.ParserOptions{RegoVersion: ast.RegoV0, ProcessAnnotation: true}})
 	if err != nil {
 		return nil, fmt.Errorf("compiling the policy pack: %w", err)
 	}

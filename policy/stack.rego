@@ -20,6 +20,10 @@ stack_deny_workload_identity_user_on_project contains msg if {
 # custom:
 #   message: Create a kubernetes.Provider for the cluster and pass it as the provider option.
 stack_deny_kubernetes_without_explicit_provider contains msg if {
+	# A default provider is named "default", or "default_" and its version
+	# (ProviderRequest.DefaultName in pulumi/pkg/v3 resource/deploy/providers,
+	# v3.274.1), such as default_4_32_0; the engine lists it among the stack's
+	# resources.
 	explicit := {p.__urn |
 		some p in input.resources
 		p.__type == "pulumi:providers:kubernetes"

@@ -31,10 +31,9 @@ func TestEveryClusterHasTheHardeningDefaults(t *testing.T) {
 	if get(policy.Inputs, "spec", "ingress") != nil {
 		t.Error("the ingress policy admits some traffic; want none")
 	}
-	for _, pods := range []string{"gkewi-cronjob", "gkewi-verify"} {
-		reg := rec.resources[slices.IndexFunc(rec.resources, func(r registration) bool { return r.Name == pods })]
-		if !slices.Contains(reg.DependsOn, policy.Name) {
-			t.Errorf("%s does not wait for the ingress policy", pods)
+	for _, pods := range []registration{rec.one(t, cronJobType, "gkewi-cronjob"), rec.one(t, jobType, "gkewi-verify")} {
+		if !slices.Contains(pods.DependsOn, policy.Name) {
+			t.Errorf("%s does not wait for the ingress policy", pods.Name)
 		}
 	}
 	assertNone(t, rec, dnsZoneType, kmsKeyMemberType)

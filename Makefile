@@ -5,7 +5,7 @@ STACK ?= dev
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: build test test-apiserver test-node tools lint tidy plan schema sdk preview up destroy move-stack
+.PHONY: build test test-apiserver test-node tools lint tidy plan schema sdk plugin preview up destroy refresh move-stack
 
 # Tests, plans and deployments need no debug information, and linking
 # without DWARF is the cheaper part of every edit loop; `make build` keeps it
@@ -92,6 +92,20 @@ schema:
 sdk:
 	cd provider && go run ./cmd/gensdk schema.json ../sdk
 
+# The version the component package's plugin reports, and its schema and so
+# every SDK: by default what git says of this checkout (0.1.0 on the tag
+# v0.1.0, 0.1.0-3-gabc1234 three commits after it, -dirty with uncommitted
+# changes); a release build may set it: make plugin VERSION=0.2.0. Empty
+# (no tag, or no git), the build keeps the release the source says
+# (provider/main.go), which is also all that `pulumi package add` builds.
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null | sed 's/^v//')
+
+# Builds the plugin into bin/, as Pulumi's Go language host does, with
+# VERSION.
+plugin:
+	cd provider && go build -buildvcs=false -trimpath \
+		-ldflags '-w -s$(if $(VERSION), -X main.version=$(VERSION))' -o ../bin/pulumi-resource-gkewi .
+
 preview:
 	pulumi stack select --create $(STACK)
 	pulumi preview --stack $(STACK) --diff
@@ -100,8 +114,14 @@ up:
 	pulumi stack select --create $(STACK)
 	pulumi up --stack $(STACK)
 
+# Both run the program, so that the Kubernetes provider gets its
+# configuration as the program computes it now, not as the state last held
+# it (README, "Destroying a stack").
 destroy:
-	pulumi destroy --stack $(STACK)
+	pulumi destroy --stack $(STACK) --run-program
+
+refresh:
+	pulumi refresh --stack $(STACK) --run-program
 
 # Moves STACK from the backend it is on (PULUMI_BACKEND_URL, the local file
 # backend by default) to a team's bucket TO, with its secrets re-encrypted

@@ -2,6 +2,7 @@ package components
 
 import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Defaults for the optional arguments.
@@ -99,9 +100,10 @@ type WorkloadIdentityCronJobArgs struct {
 	// gkewi talks to the cluster as it would to one it created. Optional.
 	ExistingCluster *ExistingCluster `pulumi:"existingCluster,optional"`
 	// Kubeconfig is the escape hatch for a cluster that ExistingCluster
-	// cannot name: its kubeconfig, the contents or a path (set it as a
-	// secret). gkewi checks nothing about that cluster. Optional.
-	Kubeconfig string `pulumi:"kubeconfig,optional"`
+	// cannot name: its kubeconfig, the contents or a path, kept secret in
+	// state and in every output even when not given as one. gkewi checks
+	// nothing about that cluster. Optional.
+	Kubeconfig pulumi.StringInput `pulumi:"kubeconfig,optional" provider:"secret"`
 	// KubernetesProvider of an existing cluster, for Go callers, instead of
 	// Kubeconfig. Optional.
 	KubernetesProvider *kubernetes.Provider
@@ -110,24 +112,37 @@ type WorkloadIdentityCronJobArgs struct {
 	ClusterProject string `pulumi:"clusterProject,optional"`
 	// KubernetesAuth is how gkewi authenticates to a GKE cluster it creates
 	// or names: "authPlugin" (gke-gcloud-auth-plugin with Application
-	// Default Credentials) or "accessToken" (the GCP provider's own token,
-	// for credentials that are only a token). Optional; default: authPlugin.
+	// Default Credentials) or "accessToken" (the token in
+	// GOOGLE_OAUTH_ACCESS_TOKEN or CLOUDSDK_AUTH_ACCESS_TOKEN, read when the
+	// Kubernetes provider runs, for credentials that are only a token).
+	// Optional; default: authPlugin.
 	KubernetesAuth string `pulumi:"kubernetesAuth,optional"`
 	// DeleteUnreachable is the Kubernetes provider's deleteUnreachable: true
 	// lets a destroy drop the Kubernetes objects of a cluster that can no
-	// longer be reached. Refused as true with KubernetesAuth accessToken.
-	// Optional; default: unset, so that PULUMI_K8S_DELETE_UNREACHABLE decides.
+	// longer be reached. Optional; default: unset, so that
+	// PULUMI_K8S_DELETE_UNREACHABLE decides.
 	DeleteUnreachable *bool `pulumi:"deleteUnreachable,optional"`
 
 	// Network is the custom-mode VPC to create. Required unless the cluster
-	// exists.
+	// or ExistingNetwork exists.
 	Network string `pulumi:"network,optional" gkewi:"newCluster"`
 	// Subnetwork is the subnetwork to create, with Private Google Access.
-	// Required unless the cluster exists.
+	// Required unless the cluster or ExistingNetwork exists.
 	Subnetwork string `pulumi:"subnetwork,optional" gkewi:"newCluster"`
 	// SubnetCIDR is the subnetwork's primary range, used by the nodes.
-	// Required unless the cluster exists.
+	// Required unless the cluster or ExistingNetwork exists.
 	SubnetCIDR string `pulumi:"subnetCidr,optional" gkewi:"newCluster"`
+	// ExistingNetwork is a VPC of Project that exists before `pulumi up`,
+	// looked up during preview, for the new cluster instead of Network:
+	// gkewi neither creates nor changes it. PrivateEndpoint needs one, with
+	// the machine that runs `pulumi up` inside it or connected to it by Cloud
+	// VPN or Interconnect. Optional.
+	ExistingNetwork string `pulumi:"existingNetwork,optional" gkewi:"newCluster"`
+	// ExistingSubnetwork is a subnetwork of ExistingNetwork in Region, with
+	// Private Google Access on, for the nodes; GKE adds the pods' and
+	// services' ranges (PodsCIDR, ServicesCIDR) to it. Required with
+	// ExistingNetwork.
+	ExistingSubnetwork string `pulumi:"existingSubnetwork,optional" gkewi:"newCluster"`
 	// PodsCIDR is the secondary range for pods. Optional; default: 10.16.0.0/14.
 	PodsCIDR string `pulumi:"podsCidr,optional" gkewi:"newCluster"`
 	// ServicesCIDR is the secondary range for services. Optional; default: 10.20.0.0/20.
@@ -138,7 +153,8 @@ type WorkloadIdentityCronJobArgs struct {
 	CloudNAT bool `pulumi:"cloudNat,optional" gkewi:"newCluster"`
 	// FlowLogs records the subnetwork's VPC flow logs (5-second
 	// aggregation, half of the flows sampled, with metadata), billed as
-	// Cloud Logging ingestion. Optional; default: false.
+	// Cloud Logging ingestion; not with ExistingSubnetwork, which gkewi does
+	// not change. Optional; default: false.
 	FlowLogs bool `pulumi:"flowLogs,optional" gkewi:"newCluster"`
 	// RestrictEgress lets the job's pods reach only DNS, the GKE metadata
 	// server and Google's APIs: "private" through private.googleapis.com, or
@@ -159,7 +175,7 @@ type WorkloadIdentityCronJobArgs struct {
 	// AuthorizedNetworks are the CIDRs that may reach the control plane. The
 	// machine that runs `pulumi up` must be inside one. Required unless the
 	// cluster exists.
-	AuthorizedNetworks []string `pulumi:"authorizedNetworks,optional" gkewi:"newCluster"`
+	AuthorizedNetworks pulumi.StringArrayInput `pulumi:"authorizedNetworks,optional" gkewi:"newCluster"`
 	// AllowControlPlaneFromAnywhere permits 0.0.0.0/0 in AuthorizedNetworks.
 	// Optional; default: false.
 	AllowControlPlaneFromAnywhere bool `pulumi:"allowControlPlaneFromAnywhere,optional" gkewi:"newCluster"`
@@ -172,10 +188,11 @@ type WorkloadIdentityCronJobArgs struct {
 	// before gkewi turned it on keeps it off with false. Optional; default: true.
 	DataplaneV2 *bool `pulumi:"dataplaneV2,optional" gkewi:"newCluster"`
 	// PrivateEndpoint closes the control plane's public endpoint: only
-	// AuthorizedNetworks inside the VPC, or peered with it, reach it, from
-	// any region (global access). `pulumi up` must then run inside the VPC,
-	// through a bastion or VPN, such as a self-hosted CI runner.
-	// Optional; default: false.
+	// AuthorizedNetworks inside ExistingNetwork, or connected to it by Cloud
+	// VPN or Interconnect, reach it, from any region (global access); a
+	// network peered with the VPC does not, since peering is not transitive.
+	// `pulumi up` must then run there, such as on a self-hosted CI runner, so
+	// it needs ExistingNetwork. Optional; default: false.
 	PrivateEndpoint bool `pulumi:"privateEndpoint,optional" gkewi:"newCluster"`
 	// BinaryAuthorization enforces the project's Binary Authorization policy
 	// on every pod: images that the policy does not allow never run, the
@@ -252,7 +269,7 @@ type WorkloadIdentityCronJobArgs struct {
 	ImageRegistryProject string `pulumi:"imageRegistryProject,optional" gkewi:"newCluster"`
 	// Command is the job's command and its arguments. Optional; default:
 	// ["gcloud", "projects", "describe", ServiceAccountProject].
-	Command []string `pulumi:"command,optional"`
+	Command pulumi.StringArrayInput `pulumi:"command,optional"`
 	// ConcurrencyPolicy is what happens when a run is due while the last one
 	// still goes: Allow, Forbid or Replace. Optional; default: Forbid.
 	ConcurrencyPolicy string `pulumi:"concurrencyPolicy,optional"`
@@ -293,7 +310,42 @@ const (
 // existingCluster tells whether the args name a cluster to use rather than
 // one to create.
 func (args WorkloadIdentityCronJobArgs) existingCluster() bool {
-	return args.ExistingCluster != nil || args.Kubeconfig != "" || args.KubernetesProvider != nil
+	return args.ExistingCluster != nil || isSet(args.Kubeconfig) || args.KubernetesProvider != nil
+}
+
+// isSet tells whether an optional string was given: a plain pulumi.String
+// when it is not empty, any other Input (an Output, whose value may not be
+// known yet) when it is not nil.
+func isSet(s pulumi.StringInput) bool {
+	if plain, ok := s.(pulumi.String); ok {
+		return plain != ""
+	}
+	return s != nil
+}
+
+// plainStrings is the value of list when it is given as plain values: a
+// pulumi.StringArray of pulumi.String, as stack configuration and most Go
+// callers give it, or no list (nil). ok is false for an Output, or a list
+// that holds one, whose value is checked once known.
+func plainStrings(list pulumi.StringArrayInput) (values []string, ok bool) {
+	switch list := list.(type) {
+	case nil:
+		return nil, true
+	case pulumi.StringArray:
+		if list == nil {
+			return nil, true
+		}
+		values = make([]string, len(list))
+		for i, s := range list {
+			plain, isPlain := s.(pulumi.String)
+			if !isPlain {
+				return nil, false
+			}
+			values[i] = string(plain)
+		}
+		return values, true
+	}
+	return nil, false
 }
 
 // withDefaults returns a copy of args with every unset optional field filled in.
@@ -325,8 +377,8 @@ func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdenti
 	if a.Roles == nil && a.ServiceAccountEmail == "" {
 		a.Roles = []string{DefaultRole}
 	}
-	if a.Command == nil {
-		a.Command = []string{"gcloud", "projects", "describe", a.ServiceAccountProject}
+	if command, ok := plainStrings(a.Command); ok && command == nil {
+		a.Command = pulumi.ToStringArray([]string{"gcloud", "projects", "describe", a.ServiceAccountProject})
 	}
 	a.NodeCount = orDefaultPtr(a.NodeCount, DefaultNodeCount)
 	a.DiskSizeGB = orDefaultPtr(a.DiskSizeGB, DefaultDiskSizeGB)

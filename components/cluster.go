@@ -31,7 +31,8 @@ type clusterArgs struct {
 	DeleteUnreachable                   *bool
 	Network                             *network
 	MasterCIDR                          string
-	AuthorizedNetworks                  []string
+	AuthorizedNetworks                  pulumi.StringArrayInput
+	AllowAnywhere                       bool // checks AuthorizedNetworks given as an Output
 	DeletionProtection                  bool
 	NodePoolName, MachineType, DiskType string
 	NodeCount, DiskSizeGB               int
@@ -55,6 +56,7 @@ func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
 		Network:              net,
 		MasterCIDR:           args.MasterCIDR,
 		AuthorizedNetworks:   args.AuthorizedNetworks,
+		AllowAnywhere:        args.AllowControlPlaneFromAnywhere,
 		DeletionProtection:   *args.DeletionProtection,
 		NodePoolName:         args.NodePoolName,
 		MachineType:          args.MachineType,
@@ -85,7 +87,7 @@ type cluster struct {
 
 type kubeconfigClusterArgs struct {
 	// Kubeconfig (contents or a path) is used when Provider is nil.
-	Kubeconfig string
+	Kubeconfig pulumi.StringInput
 	Provider   *kubernetes.Provider
 	// Name is the cluster's name, if known; it only fills in outputs.
 	Name, WorkloadPool string
@@ -110,9 +112,10 @@ func useKubeconfigCluster(ctx *pulumi.Context, name string, args kubeconfigClust
 ) (*cluster, error) {
 	opts := parts.local()
 	none := pulumi.String("").ToStringOutput()
-	kubeconfig := secretString(pulumi.String(args.Kubeconfig).ToStringOutput())
+	kubeconfig := secretString(none)
 	provider := args.Provider
 	if provider == nil {
+		kubeconfig = givenKubeconfig(name, args.Kubeconfig)
 		var err error
 		if provider, err = kubernetesProvider(ctx, name, kubeconfig, args.DeleteUnreachable, opts...); err != nil {
 			return nil, err
@@ -127,6 +130,13 @@ func useKubeconfigCluster(ctx *pulumi.Context, name string, args kubeconfigClust
 		Kubeconfig:         kubeconfig,
 		KubernetesProvider: provider,
 	}, nil
+}
+
+// givenKubeconfig is the kubeconfig given, as a secret whatever the caller
+// gave, so that neither the provider's state nor the component's output
+// shows it; one given as an Output is checked once known.
+func givenKubeconfig(component string, kubeconfig pulumi.StringInput) pulumi.StringOutput {
+	return secretString(onceKnown(component, kubeconfig.ToStringOutput(), (*validator).resolvedKubeconfig))
 }
 
 type namedClusterArgs struct {
@@ -145,7 +155,7 @@ func (args WorkloadIdentityCronJobArgs) namedClusterArgs(live *liveCluster) name
 // preflight looked up, the way it talks to one it creates.
 func useNamedCluster(ctx *pulumi.Context, name string, args namedClusterArgs, parts partOptions) (*cluster, error) {
 	live := args.Live
-	// Nothing here calls a Google API but the token's invoke.
+	// Nothing here calls a Google API: the preflight has looked the cluster up.
 	local := partOptions{parent: parts.parent}
 	kubeconfig, provider, err := gkeProvider(ctx, name, pulumi.Any(live.access), args.Auth, args.DeleteUnreachable, local)
 	if err != nil {
@@ -186,16 +196,13 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 		InitialNodeCount:      pulumi.Int(1),
 		NodeConfig:            defaultPoolNodeConfig(nodeSA.Email),
 		NetworkingMode:        pulumi.String("VPC_NATIVE"),
-		IpAllocationPolicy: &container.ClusterIpAllocationPolicyArgs{
-			ClusterSecondaryRangeName:  pulumi.String(args.Network.PodsRangeName),
-			ServicesSecondaryRangeName: pulumi.String(args.Network.ServicesRangeName),
-		},
+		IpAllocationPolicy:    ipAllocationPolicy(args.Network),
 		WorkloadIdentityConfig: &container.ClusterWorkloadIdentityConfigArgs{
 			WorkloadPool: pulumi.String(workloadPool(args.Project)),
 		},
 		PrivateClusterConfig: privateClusterConfig(args),
 		MasterAuthorizedNetworksConfig: &container.ClusterMasterAuthorizedNetworksConfigArgs{
-			CidrBlocks: authorizedNetworks(args.AuthorizedNetworks),
+			CidrBlocks: authorizedNetworks(name, args),
 		},
 		MasterAuth: &container.ClusterMasterAuthArgs{
 			ClientCertificateConfig: &container.ClusterMasterAuthClientCertificateConfigArgs{
@@ -222,6 +229,9 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 	})...)
 	if err != nil {
 		return nil, fmt.Errorf("creating cluster: %w", err)
+	}
+	if err := exportRoutesToControlPlane(ctx, name, args, gke, parts); err != nil {
+		return nil, err
 	}
 	pool, err := newNodePool(ctx, name, args, gke.Name, nodeSA.Email, parts)
 	if err != nil {
@@ -374,13 +384,21 @@ func defaultPoolNodeConfig(nodeSA pulumi.StringOutput) *container.ClusterNodeCon
 	}
 }
 
-func authorizedNetworks(cidrs []string) container.ClusterMasterAuthorizedNetworksConfigCidrBlockArray {
-	blocks := make(container.ClusterMasterAuthorizedNetworksConfigCidrBlockArray, len(cidrs))
-	for i, cidr := range cidrs {
-		blocks[i] = container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs{
-			CidrBlock:   pulumi.String(cidr),
-			DisplayName: pulumi.String(fmt.Sprintf("authorized-%d", i)),
+// authorizedNetworks are the control plane's CIDR blocks, from a list that
+// Validate checked when it was plain and that is checked here once known
+// when it is an Output, such as a CI runner's reserved address.
+func authorizedNetworks(component string, args clusterArgs) container.ClusterMasterAuthorizedNetworksConfigCidrBlockArrayOutput {
+	cidrs := onceKnown(component, args.AuthorizedNetworks.ToStringArrayOutput(), func(v *validator, cidrs []string) {
+		v.authorizedNetworks(cidrs, args.AllowAnywhere, args.PrivateEndpoint)
+	})
+	return cidrs.ApplyT(func(cidrs []string) []container.ClusterMasterAuthorizedNetworksConfigCidrBlock {
+		blocks := make([]container.ClusterMasterAuthorizedNetworksConfigCidrBlock, len(cidrs))
+		for i, cidr := range cidrs {
+			blocks[i] = container.ClusterMasterAuthorizedNetworksConfigCidrBlock{
+				CidrBlock:   cidr,
+				DisplayName: pulumi.StringRef(fmt.Sprintf("authorized-%d", i)),
+			}
 		}
-	}
-	return blocks
+		return blocks
+	}).(container.ClusterMasterAuthorizedNetworksConfigCidrBlockArrayOutput)
 }

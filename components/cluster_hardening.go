@@ -2,9 +2,12 @@ package components
 
 import (
 	"fmt"
+	"slices"
 
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/kms"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -45,6 +48,49 @@ func privateClusterConfig(args clusterArgs) *container.ClusterPrivateClusterConf
 	return config
 }
 
+// ipAllocationPolicy makes the cluster VPC-native, with the pods and
+// services in the subnetwork's secondary ranges, or in ranges that GKE adds
+// to a subnetwork gkewi does not own.
+func ipAllocationPolicy(net *network) *container.ClusterIpAllocationPolicyArgs {
+	if net.PodsRangeName == "" {
+		return &container.ClusterIpAllocationPolicyArgs{
+			ClusterIpv4CidrBlock:  pulumi.String(net.PodsCIDR),
+			ServicesIpv4CidrBlock: pulumi.String(net.ServicesCIDR),
+		}
+	}
+	return &container.ClusterIpAllocationPolicyArgs{
+		ClusterSecondaryRangeName:  pulumi.String(net.PodsRangeName),
+		ServicesSecondaryRangeName: pulumi.String(net.ServicesRangeName),
+	}
+}
+
+// exportRoutesToControlPlane exports the VPC's custom routes, among them the
+// dynamic routes that a Cloud Router learns from a VPN or Interconnect, over
+// the peering with the control plane's network, so that the private
+// endpoint's answers find their way back to clients beyond the VPC: Google's
+// "GKE private clusters with network proxies" says to "enable route export
+// from your VPC network to the Google-owned VPC network"; pulumi-gcp v7.38.0
+// documents this resource on privateClusterConfig.peeringName ("Network
+// Peering Routes Config Gke"). Nothing is imported from the control plane.
+func exportRoutesToControlPlane(ctx *pulumi.Context, name string, args clusterArgs, gke *container.Cluster,
+	parts partOptions,
+) error {
+	if !args.PrivateEndpoint {
+		return nil
+	}
+	_, err := compute.NewNetworkPeeringRoutesConfig(ctx, name+"-control-plane-routes", &compute.NetworkPeeringRoutesConfigArgs{
+		Project:            pulumi.String(args.Project),
+		Network:            args.Network.NetworkName,
+		Peering:            gke.PrivateClusterConfig.PeeringName().Elem(),
+		ExportCustomRoutes: pulumi.Bool(true),
+		ImportCustomRoutes: pulumi.Bool(false),
+	}, parts.google()...)
+	if err != nil {
+		return fmt.Errorf("exporting the VPC's routes to the control plane: %w", err)
+	}
+	return nil
+}
+
 func binaryAuthorization(enforce bool) *container.ClusterBinaryAuthorizationArgs {
 	if !enforce {
 		return nil
@@ -66,13 +112,39 @@ func grantSecretsEncryption(ctx *pulumi.Context, name string, args clusterArgs, 
 	if args.SecretsEncryptionKey == "" {
 		return nil, nil
 	}
+	agent, err := newGKEServiceAgent(ctx, name, args.Project, parts)
+	if err != nil {
+		return nil, err
+	}
 	grant, err := kms.NewCryptoKeyIAMMember(ctx, name+"-secrets-key-user", &kms.CryptoKeyIAMMemberArgs{
 		CryptoKeyId: pulumi.String(args.SecretsEncryptionKey),
 		Role:        pulumi.String(KMSKeyUserRole),
 		Member:      pulumi.Sprintf("serviceAccount:service-%s@container-engine-robot.iam.gserviceaccount.com", lookupProjectNumber(ctx, args.Project, parts)),
-	}, parts.google()...)
+	}, slices.Concat(parts.google(), []pulumi.ResourceOption{pulumi.DependsOn([]pulumi.Resource{agent})})...)
 	if err != nil {
 		return nil, fmt.Errorf("letting GKE use the Secrets encryption key: %w", err)
 	}
 	return []pulumi.Resource{grant}, nil
+}
+
+// newGKEServiceAgent makes Google create GKE's service agent in the project
+// now: in a project where GKE has never run, the agent does not exist yet
+// when the key is granted to it, and IAM refuses a member that does not
+// exist. Google's service agents page (https://cloud.google.com/iam/docs/service-agents)
+// says to create an agent before granting it roles, and that agents' creation
+// time is not fixed. The member is still built from the project's number,
+// known during preview, rather than read from this resource, whose email the
+// generateServiceIdentity API does not return for every service; the
+// resource only orders the grant. Deleting it is a no-op
+// (pulumi-gcp v7.38.0, projects.ServiceIdentity), so a destroy never removes
+// the agent that other clusters of the project use.
+func newGKEServiceAgent(ctx *pulumi.Context, name, project string, parts partOptions) (pulumi.Resource, error) {
+	agent, err := projects.NewServiceIdentity(ctx, name+"-gke-service-agent", &projects.ServiceIdentityArgs{
+		Project: pulumi.String(project),
+		Service: pulumi.String("container.googleapis.com"),
+	}, parts.google()...)
+	if err != nil {
+		return nil, fmt.Errorf("creating GKE's service agent: %w", err)
+	}
+	return agent, nil
 }

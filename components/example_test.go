@@ -24,7 +24,7 @@ func ExampleNewWorkloadIdentityCronJob() {
 			SubnetCIDR:               "10.0.0.0/24",
 			ClusterName:              "reports",
 			MasterCIDR:               "172.16.0.0/28",
-			AuthorizedNetworks:       []string{"203.0.113.0/24"},
+			AuthorizedNetworks:       pulumi.StringArray{pulumi.String("203.0.113.0/24")},
 			Namespace:                "reports",
 			KubernetesServiceAccount: "reports",
 			Schedule:                 "0 3 * * *",

@@ -1,9 +1,10 @@
 package components
 
 import (
+	_ "embed"
 	"fmt"
+	"strings"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -52,33 +53,68 @@ func (c clusterAccess) pluginKubeconfig() string {
 `)
 }
 
-// tokenKubeconfig authenticates with an OAuth access token, which lasts an
-// hour at most.
-func (c clusterAccess) tokenKubeconfig(token string) string {
-	return c.kubeconfig(fmt.Sprintf("    token: %s\n", token))
+// execCredentialScript prints the access token of the environment as an
+// ExecCredential.
+//
+//go:embed scripts/exec-credential.sh
+var execCredentialScript string
+
+// tokenKubeconfig authenticates with the access token that the environment
+// holds when the Kubernetes provider runs: client-go runs the exec
+// credential with the provider's environment, which is the Pulumi CLI's. So
+// the kubeconfig, which Pulumi keeps in state as the provider's input and
+// reuses for refresh and destroy, holds no token that could expire there,
+// and is the same on every run. gke-gcloud-auth-plugin cannot stand in: with
+// Application Default Credentials it reads neither variable, and without
+// them it reads only CLOUDSDK_AUTH_ACCESS_TOKEN and, when that is unset,
+// falls back to gcloud's own account (docs/verification.md).
+func (c clusterAccess) tokenKubeconfig() string {
+	return c.kubeconfig(`    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: sh
+      args:
+      - -c
+      - |
+` + indent(execCredentialScript, "        ") + `      - gkewi-exec-credential
+      interactiveMode: Never
+`)
+}
+
+// indent puts prefix before every line of text.
+func indent(text, prefix string) string {
+	lines := strings.SplitAfter(text, "\n")
+	for i, line := range lines {
+		if line != "" {
+			lines[i] = prefix + line
+		}
+	}
+	return strings.Join(lines, "")
 }
 
 // gkeProvider is a Kubernetes provider for a GKE cluster, authenticated the
 // way auth says, and the cluster's plugin kubeconfig, which is the one users
-// get: it never holds a token. Both are secret.
+// get. Neither holds a token. Both are secret: they name the cluster's
+// endpoint and CA.
 func gkeProvider(ctx *pulumi.Context, name string, access pulumi.AnyOutput, auth string, deleteUnreachable *bool,
 	parts partOptions,
 ) (pulumi.StringOutput, *kubernetes.Provider, error) {
 	userKubeconfig := secretString(access.ApplyT(func(c any) string { return c.(clusterAccess).pluginKubeconfig() }))
 	providerKubeconfig := userKubeconfig
 	if auth == AccessToken {
-		// The GCP provider's own credentials, whatever they are: ADC, an
-		// impersonated account, or just GOOGLE_OAUTH_ACCESS_TOKEN.
-		client := organizations.GetClientConfigOutput(ctx, parts.invoke()...)
-		providerKubeconfig = secretString(pulumi.All(access, client.AccessToken()).ApplyT(func(v []any) string {
-			return v[0].(clusterAccess).tokenKubeconfig(v[1].(string))
-		}))
+		providerKubeconfig = secretString(access.ApplyT(func(c any) string { return c.(clusterAccess).tokenKubeconfig() }))
 	}
 	provider, err := kubernetesProvider(ctx, name, providerKubeconfig, deleteUnreachable, parts.google()...)
 	return userKubeconfig, provider, err
 }
 
-// kubernetesProvider is the component's own Kubernetes provider.
+// kubernetesProvider is the component's own Kubernetes provider. It sets no
+// clusterIdentifier. gkewi's kubeconfigs hold no credential, so a new token
+// changes none of the provider's inputs, and pulumi-kubernetes' DiffConfig
+// replaces the provider, and every object made through it, only when the
+// kubeconfig's cluster (endpoint and CA) changes or is not known yet, as
+// when GKE replaces the cluster under the same name. An identifier made of
+// project, location and name would keep the provider across that
+// replacement, and the objects would be missing from the new cluster.
 func kubernetesProvider(ctx *pulumi.Context, name string, kubeconfig pulumi.StringOutput, deleteUnreachable *bool,
 	opts ...pulumi.ResourceOption,
 ) (*kubernetes.Provider, error) {

@@ -8,8 +8,11 @@ import (
 )
 
 type networkArgs struct {
-	Project, Region                    string
+	Project, Region string
+	// Network and Subnetwork name the VPC and subnetwork to create, or those
+	// that exist already when Existing is set.
 	Network, Subnetwork                string
+	Existing                           bool
 	SubnetCIDR, PodsCIDR, ServicesCIDR string
 	CloudNAT, FlowLogs                 bool
 	// RestrictEgress names the Google API endpoints that the VPC resolves
@@ -22,8 +25,9 @@ func (args WorkloadIdentityCronJobArgs) networkArgs() networkArgs {
 	return networkArgs{
 		Project:        args.Project,
 		Region:         args.Region,
-		Network:        args.Network,
-		Subnetwork:     args.Subnetwork,
+		Network:        orDefault(args.ExistingNetwork, args.Network),
+		Subnetwork:     orDefault(args.ExistingSubnetwork, args.Subnetwork),
+		Existing:       args.ExistingNetwork != "",
 		SubnetCIDR:     args.SubnetCIDR,
 		PodsCIDR:       args.PodsCIDR,
 		ServicesCIDR:   args.ServicesCIDR,
@@ -34,15 +38,58 @@ func (args WorkloadIdentityCronJobArgs) networkArgs() networkArgs {
 }
 
 type network struct {
-	NetworkID, NetworkName           pulumi.StringOutput
-	SubnetworkID, SubnetworkName     pulumi.StringOutput
+	NetworkID, NetworkName       pulumi.StringOutput
+	SubnetworkID, SubnetworkName pulumi.StringOutput
+	// PodsRangeName and ServicesRangeName name the subnetwork's secondary
+	// ranges for a VPC-native cluster; when they are empty, GKE adds ranges
+	// of its own, PodsCIDR and ServicesCIDR, to a subnetwork gkewi does not own.
 	PodsRangeName, ServicesRangeName string
+	PodsCIDR, ServicesCIDR           string
 }
 
-// newNetwork creates a custom-mode VPC and one subnetwork with Private Google
+// newNetwork creates the VPC or takes the existing one, and gives it what the
+// options ask for: Cloud NAT, and the DNS zones of the private or restricted
+// Google endpoints.
+func newNetwork(ctx *pulumi.Context, name string, args networkArgs, parts partOptions) (*network, error) {
+	net := useExistingNetwork(args)
+	if !args.Existing {
+		var err error
+		if net, err = newVPC(ctx, name, args, parts); err != nil {
+			return nil, err
+		}
+	}
+	opts := parts.google()
+	if args.CloudNAT {
+		if err := newCloudNAT(ctx, name, args, net.NetworkID, opts...); err != nil {
+			return nil, err
+		}
+	}
+	if args.RestrictEgress != "" {
+		if err := newGoogleAPIsZones(ctx, name, args, net.NetworkID, opts...); err != nil {
+			return nil, err
+		}
+	}
+	return net, nil
+}
+
+// useExistingNetwork names the VPC and subnetwork that the preflight found.
+// GKE adds the pods' and services' ranges to the subnetwork (secondary
+// ranges managed by GKE), so that gkewi changes nothing it does not own.
+func useExistingNetwork(args networkArgs) *network {
+	return &network{
+		NetworkID:      pulumi.Sprintf("projects/%s/global/networks/%s", args.Project, args.Network),
+		NetworkName:    pulumi.String(args.Network).ToStringOutput(),
+		SubnetworkID:   pulumi.Sprintf("projects/%s/regions/%s/subnetworks/%s", args.Project, args.Region, args.Subnetwork),
+		SubnetworkName: pulumi.String(args.Subnetwork).ToStringOutput(),
+		PodsCIDR:       args.PodsCIDR,
+		ServicesCIDR:   args.ServicesCIDR,
+	}
+}
+
+// newVPC creates a custom-mode VPC and one subnetwork with Private Google
 // Access, so that private nodes reach Google's APIs and registries without a
 // public address, plus the secondary ranges a VPC-native cluster needs.
-func newNetwork(ctx *pulumi.Context, name string, args networkArgs, parts partOptions) (*network, error) {
+func newVPC(ctx *pulumi.Context, name string, args networkArgs, parts partOptions) (*network, error) {
 	opts := parts.google()
 	vpc, err := compute.NewNetwork(ctx, name+"-network", &compute.NetworkArgs{
 		Project:               pulumi.String(args.Project),
@@ -69,16 +116,6 @@ func newNetwork(ctx *pulumi.Context, name string, args networkArgs, parts partOp
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating subnetwork: %w", err)
-	}
-	if args.CloudNAT {
-		if err := newCloudNAT(ctx, name, args, vpc.ID().ToStringOutput(), opts...); err != nil {
-			return nil, err
-		}
-	}
-	if args.RestrictEgress != "" {
-		if err := newGoogleAPIsZone(ctx, name, args, vpc.ID().ToStringOutput(), opts...); err != nil {
-			return nil, err
-		}
 	}
 	return &network{
 		NetworkID:         vpc.ID().ToStringOutput(),

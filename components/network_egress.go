@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/dns"
@@ -36,46 +37,82 @@ func flowLogs(on bool) *compute.SubnetworkLogConfigArgs {
 	}
 }
 
-// newGoogleAPIsZone makes *.googleapis.com resolve, inside the VPC, to the
-// private or restricted endpoints, the only Google addresses that the job's
-// egress NetworkPolicy lets it reach.
-func newGoogleAPIsZone(ctx *pulumi.Context, name string, args networkArgs, networkID pulumi.StringOutput,
+// privateZone is a private Cloud DNS zone that sends a domain of Google's
+// to the endpoints of its Private Google Access option.
+type privateZone struct {
+	// suffix names the zone's resources after the component and its Cloud
+	// DNS zone after the network.
+	suffix, domain string
+	records        []dnsRecord
+}
+
+type dnsRecord struct {
+	suffix, name, kind string
+	data               []string
+}
+
+// privateZones are the zones of Google's recipes for both options: all of
+// googleapis.com through the option's host, and the registries' domains,
+// gcr.io and pkg.dev, whose images the nodes pull, straight to its
+// addresses. Without the registries' zones the nodes pull from the public
+// addresses, which a VPC Service Controls perimeter refuses:
+// https://cloud.google.com/vpc-service-controls/docs/set-up-gke (restricted)
+// and https://cloud.google.com/vpc/docs/configure-private-google-access#config-domain
+// (private), as terraform-google-network's private-service-connect module
+// (modules/private-service-connect/dns.tf) builds them.
+func privateZones(option string) []privateZone {
+	endpoint := googleAPIsEndpoints[option]
+	registry := func(suffix, domain string) privateZone {
+		return privateZone{suffix, domain, []dnsRecord{
+			{"-a", domain, "A", endpoint.addrs},
+			{"-cname", "*." + domain, "CNAME", []string{domain}},
+		}}
+	}
+	return []privateZone{
+		{"-googleapis", "googleapis.com.", []dnsRecord{
+			{"-a", endpoint.host, "A", endpoint.addrs},
+			{"-cname", "*.googleapis.com.", "CNAME", []string{endpoint.host}},
+		}},
+		registry("-gcr-io", "gcr.io."),
+		registry("-pkg-dev", "pkg.dev."),
+	}
+}
+
+// newGoogleAPIsZones make Google's APIs and registries resolve, inside the
+// VPC, to the private or restricted endpoints, the only Google addresses that
+// the job's egress NetworkPolicy lets it reach.
+func newGoogleAPIsZones(ctx *pulumi.Context, name string, args networkArgs, networkID pulumi.StringOutput,
 	opts ...pulumi.ResourceOption,
 ) error {
 	endpoint := googleAPIsEndpoints[args.RestrictEgress]
-	zone, err := dns.NewManagedZone(ctx, name+"-googleapis-zone", &dns.ManagedZoneArgs{
-		Project:     pulumi.String(args.Project),
-		Name:        pulumi.String(networkChildName(args.Network, "-googleapis")),
-		DnsName:     pulumi.String("googleapis.com."),
-		Description: pulumi.Sprintf("gkewi: googleapis.com through %s", endpoint.host),
-		Visibility:  pulumi.String("private"),
-		PrivateVisibilityConfig: &dns.ManagedZonePrivateVisibilityConfigArgs{
-			Networks: dns.ManagedZonePrivateVisibilityConfigNetworkArray{
-				dns.ManagedZonePrivateVisibilityConfigNetworkArgs{NetworkUrl: networkID},
-			},
-		},
-	}, opts...)
-	if err != nil {
-		return fmt.Errorf("creating the googleapis.com zone: %w", err)
-	}
-	records := []struct {
-		suffix, name, kind string
-		data               []string
-	}{
-		{"-googleapis-a", endpoint.host, "A", endpoint.addrs},
-		{"-googleapis-cname", "*.googleapis.com.", "CNAME", []string{endpoint.host}},
-	}
-	for _, r := range records {
-		_, err := dns.NewRecordSet(ctx, name+r.suffix, &dns.RecordSetArgs{
+	for _, z := range privateZones(args.RestrictEgress) {
+		zone, err := dns.NewManagedZone(ctx, name+z.suffix+"-zone", &dns.ManagedZoneArgs{
 			Project:     pulumi.String(args.Project),
-			ManagedZone: zone.Name,
-			Name:        pulumi.String(r.name),
-			Type:        pulumi.String(r.kind),
-			Ttl:         pulumi.Int(300),
-			Rrdatas:     pulumi.ToStringArray(r.data),
+			Name:        pulumi.String(networkChildName(args.Network, z.suffix)),
+			DnsName:     pulumi.String(z.domain),
+			Description: pulumi.Sprintf("gkewi: %s through %s", strings.TrimSuffix(z.domain, "."), endpoint.host),
+			Visibility:  pulumi.String("private"),
+			PrivateVisibilityConfig: &dns.ManagedZonePrivateVisibilityConfigArgs{
+				Networks: dns.ManagedZonePrivateVisibilityConfigNetworkArray{
+					dns.ManagedZonePrivateVisibilityConfigNetworkArgs{NetworkUrl: networkID},
+				},
+			},
 		}, opts...)
 		if err != nil {
-			return fmt.Errorf("creating the googleapis.com %s record: %w", r.kind, err)
+			return fmt.Errorf("creating the %s zone: %w", z.domain, err)
+		}
+		for _, r := range z.records {
+			_, err := dns.NewRecordSet(ctx, name+z.suffix+r.suffix, &dns.RecordSetArgs{
+				Project:     pulumi.String(args.Project),
+				ManagedZone: zone.Name,
+				Name:        pulumi.String(r.name),
+				Type:        pulumi.String(r.kind),
+				Ttl:         pulumi.Int(300),
+				Rrdatas:     pulumi.ToStringArray(r.data),
+			}, opts...)
+			if err != nil {
+				return fmt.Errorf("creating the %s %s record: %w", z.domain, r.kind, err)
+			}
 		}
 	}
 	return nil

@@ -9,11 +9,15 @@ import (
 )
 
 // The GKE metadata server, which a pod calls at 169.254.169.254:80. GKE's
-// Workload Identity concepts page says that a strict egress policy must
-// allow 169.254.169.252/32 port 988, and on Dataplane V2 169.254.169.254/32
-// port 80: gkewi allows both. Google's APIs also answer gRPC's direct
-// connectivity on 34.126.0.0/18, which Private Google Access's page says
-// routes and firewalls must allow with the API endpoints.
+// Workload Identity concepts page
+// (cloud.google.com/kubernetes-engine/docs/concepts/workload-identity) says
+// "Allow egress to 169.254.169.252/32 on port 988. For clusters running GKE
+// Dataplane V2, ensure that you allowed egress to 169.254.169.254/32 on port
+// 80": gkewi's clusters run Dataplane V2, so it allows those two and no
+// other port. 127.0.0.1/32 on port 988 served only clusters older than
+// 1.21.0-gke.1000, which the REGULAR channel no longer creates. Private
+// Google Access's page recommends allowing 34.126.0.0/18, where Google's
+// APIs answer gRPC's direct connectivity, with the API endpoints.
 const (
 	metadataServerCIDR        = "169.254.169.254/32"
 	metadataServerPort        = 80

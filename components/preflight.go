@@ -2,7 +2,10 @@ package components
 
 import (
 	"fmt"
+	"net/netip"
+	"path"
 
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -52,6 +55,12 @@ func preflight(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, parts partOpt
 			problems = append(problems, cluster.workloadIdentityProblems(workloadPool(named.Project))...)
 			found.cluster = cluster
 		}
+	}
+	if a.ExistingNetwork != "" {
+		problems = append(problems, existingNetworkProblems(ctx, a, opts...)...)
+	}
+	if !a.existingCluster() {
+		problems = append(problems, privateEndpointChange(ctx, a, opts...)...)
 	}
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
@@ -113,4 +122,90 @@ func (c *liveCluster) workloadIdentityProblems(pool string) []Problem {
 		return []Problem{problem("has no node pool with the GKE metadata server, so no pod gets a Google identity; %s", fix)}
 	}
 	return nil
+}
+
+// existingNetworkProblems looks up the network and subnetwork that the args
+// name, and checks that private nodes can use them: the subnetwork is in the
+// network, has Private Google Access on, and its range overlaps none of the
+// cluster's.
+func existingNetworkProblems(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, opts ...pulumi.InvokeOption) []Problem {
+	if _, err := compute.LookupNetwork(ctx, &compute.LookupNetworkArgs{Name: a.ExistingNetwork, Project: &a.Project}, opts...); err != nil {
+		return []Problem{{Key: "existingNetwork", Value: a.ExistingNetwork, Message: fmt.Sprintf(
+			"cannot be read in project %s (%v); allowed: an existing VPC that the deployer may read (roles/compute.networkViewer)", a.Project, err)}}
+	}
+	subnet, err := compute.LookupSubnetwork(ctx, &compute.LookupSubnetworkArgs{
+		Name: &a.ExistingSubnetwork, Region: &a.Region, Project: &a.Project,
+	}, opts...)
+	if err != nil {
+		return []Problem{{Key: "existingSubnetwork", Value: a.ExistingSubnetwork, Message: fmt.Sprintf(
+			"cannot be read in project %s, region %s (%v); allowed: an existing subnetwork of {existingNetwork} in {region}", a.Project, a.Region, err)}}
+	}
+	problem := func(message string, args ...any) Problem {
+		return Problem{Key: "existingSubnetwork", Value: a.ExistingSubnetwork, Message: fmt.Sprintf(message, args...)}
+	}
+	var problems []Problem
+	if network := path.Base(subnet.Network); network != a.ExistingNetwork {
+		problems = append(problems, problem("is in network %s, not in {existingNetwork} %s; allowed: a subnetwork of %s", network, a.ExistingNetwork, a.ExistingNetwork))
+	}
+	if !subnet.PrivateIpGoogleAccess {
+		problems = append(problems, problem("has Private Google Access off, so private nodes reach no Google API or registry; "+
+			"turn it on with `gcloud compute networks subnets update %s --region=%s --project=%s --enable-private-ip-google-access`", a.ExistingSubnetwork, a.Region, a.Project))
+	}
+	return append(problems, overlapsSubnetwork(a, subnet)...)
+}
+
+// overlapsSubnetwork refuses a range of the cluster that overlaps a range
+// the existing subnetwork already has.
+func overlapsSubnetwork(a WorkloadIdentityCronJobArgs, subnet *compute.LookupSubnetworkResult) []Problem {
+	taken := []string{subnet.IpCidrRange}
+	for _, r := range subnet.SecondaryIpRanges {
+		taken = append(taken, r.IpCidrRange)
+	}
+	var problems []Problem
+	for key, value := range map[string]string{"podsCidr": a.PodsCIDR, "servicesCidr": a.ServicesCIDR, "masterCidr": a.MasterCIDR} {
+		ours, err := netip.ParsePrefix(value)
+		if err != nil {
+			continue
+		}
+		for _, cidr := range taken {
+			if theirs, err := netip.ParsePrefix(cidr); err == nil && ours.Overlaps(theirs) {
+				problems = append(problems, Problem{Key: key, Value: value, Message: fmt.Sprintf(
+					"overlaps %s, a range of {existingSubnetwork} %s; allowed: a range disjoint from the subnetwork's", cidr, a.ExistingSubnetwork)})
+			}
+		}
+	}
+	return problems
+}
+
+// privateEndpointChange refuses to open or close the private endpoint of a
+// cluster that exists. The GCP provider updates the setting in place (its
+// ForceNew went in terraform-provider-google v4.45.0, so pulumi-gcp v7.38.0
+// previews an update), but GKE refuses the update for clusters whose control
+// plane is reached over VPC peering, as gkewi's are (they set
+// masterIpv4CidrBlock): "Error 400: Updating private endpoint on vpc peering
+// private clusters is not supported"
+// (terraform-google-modules/terraform-google-kubernetes-engine#1919), after
+// minutes of `pulumi up`. A cluster that the lookup cannot find, or whose
+// setting it does not report, is left to GKE.
+func privateEndpointChange(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, opts ...pulumi.InvokeOption) []Problem {
+	live, err := container.LookupCluster(ctx, &container.LookupClusterArgs{
+		Name: a.ClusterName, Location: &a.Zone, Project: &a.Project,
+	}, opts...)
+	if err != nil || len(live.PrivateClusterConfigs) == 0 {
+		return nil
+	}
+	if was := live.PrivateClusterConfigs[0].EnablePrivateEndpoint; was != a.PrivateEndpoint {
+		return []Problem{{Key: "privateEndpoint", Value: fmt.Sprint(a.PrivateEndpoint), Message: fmt.Sprintf(
+			"would turn the private endpoint of cluster %s %s, which GKE refuses for a cluster reached over VPC peering, and replacing the protected cluster is no way either; "+
+				"keep privateEndpoint %v, or deploy a new stack with the setting you want, move the job's users to it, then destroy this one",
+			a.ClusterName, onOff(a.PrivateEndpoint), was)}}
+	}
+	return nil
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }

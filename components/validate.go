@@ -11,6 +11,7 @@ import (
 	// Time zones must load the same on every machine, whatever it has installed.
 	_ "time/tzdata"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/robfig/cron/v3"
 )
 
@@ -120,7 +121,10 @@ func (a WorkloadIdentityCronJobArgs) validate(name string, given WorkloadIdentit
 	v.jobLimits(a)
 	v.image(a.Image)
 	// The default command is built from the project, which has its own rule.
-	v.command(given.Command)
+	// A command given as an Output is checked once known, by newWorkload.
+	if command, ok := plainStrings(given.Command); ok {
+		v.command(command)
+	}
 	if len(v.problems) == 0 {
 		return nil
 	}
@@ -202,8 +206,26 @@ func display(value any) string {
 		return fmt.Sprint(*x)
 	case *int:
 		return fmt.Sprint(*x)
-	case []string:
-		return fmt.Sprintf("%q", x)
+	case pulumi.StringArrayInput:
+		if values, ok := plainStrings(x); ok {
+			return fmt.Sprintf("%q", values)
+		}
+		return "(an Output)"
 	}
 	return fmt.Sprint(value)
+}
+
+// onceKnown is value, an argument given as an Output, which Validate could
+// not see: it fails once known if check finds a problem with it, with the
+// error that Validate gives for a plain value. A resource that takes it as
+// an input is then never registered.
+func onceKnown[T any](component string, value pulumi.Output, check func(*validator, T)) pulumi.Output {
+	return value.ApplyT(func(known T) (T, error) {
+		var v validator
+		check(&v, known)
+		if len(v.problems) > 0 {
+			return known, fmt.Errorf("WorkloadIdentityCronJob %q: %w", component, &ValidationError{Problems: v.problems})
+		}
+		return known, nil
+	})
 }

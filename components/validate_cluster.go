@@ -43,18 +43,23 @@ func (v *validator) nodePool(a WorkloadIdentityCronJobArgs) {
 	}
 }
 
-// ranges checks the four ranges the cluster is built from, then that none of
-// them overlaps another.
+// ranges checks the ranges the cluster is built from (the subnetwork's
+// primary range only when gkewi creates it: the preflight checks an existing
+// one), then that none of them overlaps another.
 func (v *validator) ranges(a WorkloadIdentityCronJobArgs) {
-	keys := []string{"subnetCidr", "podsCidr", "servicesCidr", "masterCidr"}
-	values := []string{a.SubnetCIDR, a.PodsCIDR, a.ServicesCIDR, a.MasterCIDR}
+	keys := []string{"podsCidr", "servicesCidr", "masterCidr"}
+	values := []string{a.PodsCIDR, a.ServicesCIDR, a.MasterCIDR}
+	if a.ExistingNetwork == "" {
+		keys, values = append([]string{"subnetCidr"}, keys...), append([]string{a.SubnetCIDR}, values...)
+	}
+	master := len(keys) - 1
 	prefixes := make([]netip.Prefix, len(keys))
 	valid := make([]bool, len(keys))
 	for i, key := range keys {
 		prefixes[i], valid[i] = v.privateRange(key, values[i])
 	}
-	if master := prefixes[3]; valid[3] && master.Bits() != masterPrefixLength {
-		v.add("masterCidr", a.MasterCIDR, "is a /%d; allowed: exactly a /%d", master.Bits(), masterPrefixLength)
+	if valid[master] && prefixes[master].Bits() != masterPrefixLength {
+		v.add("masterCidr", a.MasterCIDR, "is a /%d; allowed: exactly a /%d", prefixes[master].Bits(), masterPrefixLength)
 	}
 	for i := range keys {
 		for j := i + 1; j < len(keys); j++ {
@@ -82,7 +87,9 @@ func (v *validator) privateRange(key, value string) (netip.Prefix, bool) {
 	return p, true
 }
 
-func (v *validator) authorizedNetworks(cidrs []string, allowAnywhere bool) {
+// authorizedNetworks applies every rule on the list: Validate to a plain
+// one, newCluster to an Output once known.
+func (v *validator) authorizedNetworks(cidrs []string, allowAnywhere, privateEndpoint bool) {
 	if len(cidrs) == 0 {
 		v.add("authorizedNetworks", "[]", "is required; allowed: a list of CIDRs that includes the address of the machine running pulumi")
 	}
@@ -95,6 +102,9 @@ func (v *validator) authorizedNetworks(cidrs []string, allowAnywhere bool) {
 		if p, ok := v.cidr(key, cidr); ok && p.Bits() == 0 && !allowAnywhere {
 			v.add(key, cidr, "opens the control plane to the whole internet; allowed: narrower CIDRs, or set {allowControlPlaneFromAnywhere} to true")
 		}
+	}
+	if privateEndpoint {
+		v.internalAuthorizedNetworks(cidrs)
 	}
 }
 
@@ -125,19 +135,27 @@ func argKey(field reflect.StructField) string {
 // ExistingCluster, Kubeconfig or KubernetesProvider.
 func (v *validator) clusterReference(given WorkloadIdentityCronJobArgs) {
 	switch named := given.ExistingCluster; {
-	case named != nil && (given.Kubeconfig != "" || given.KubernetesProvider != nil):
+	case named != nil && (isSet(given.Kubeconfig) || given.KubernetesProvider != nil):
 		v.add("existingCluster", named.Name, "is set together with {kubeconfig} or a Kubernetes provider; allowed: one of them")
 	case named != nil:
 		v.namedCluster(*named, given)
-	case given.Kubeconfig != "" && given.KubernetesProvider != nil:
+	case isSet(given.Kubeconfig) && given.KubernetesProvider != nil:
 		v.add("kubeconfig", "[secret]", "is set together with a Kubernetes provider; allowed: one of them")
 	default:
 		v.kubeconfigCluster(given)
 	}
 }
 
+// resolvedKubeconfig checks a kubeconfig given as an Output, once known.
+// A plain empty one is no kubeconfig, but an Output was taken for one, and
+// an empty one would make the provider fall back to the deployer's own.
+func (v *validator) resolvedKubeconfig(kubeconfig string) {
+	if kubeconfig == "" {
+		v.add("kubeconfig", kubeconfig, "is empty; allowed: a kubeconfig's contents or its path")
+	}
+}
+
 func (v *validator) namedCluster(named ExistingCluster, given WorkloadIdentityCronJobArgs) {
-	v.deleteUnreachable(given)
 	v.gcpName("existingCluster.name", named.Name, maxClusterNameLength)
 	if v.required("existingCluster.location", named.Location) &&
 		!zonePattern.MatchString(named.Location) && !regionPattern.MatchString(named.Location) {
@@ -174,16 +192,6 @@ func (v *validator) kubeconfigCluster(given WorkloadIdentityCronJobArgs) {
 	}
 }
 
-// deleteUnreachable refuses to forget the Kubernetes objects when a token
-// has merely expired: a destroy or refresh without --run-program reuses the
-// token in state, and after an hour the cluster looks unreachable.
-func (v *validator) deleteUnreachable(a WorkloadIdentityCronJobArgs) {
-	if a.KubernetesAuth == AccessToken && a.DeleteUnreachable != nil && *a.DeleteUnreachable {
-		v.add("deleteUnreachable", "true", "with {kubernetesAuth} accessToken would forget live objects once the token in state expires; "+
-			"remove it, and destroy with `pulumi destroy --run-program`")
-	}
-}
-
 var kubernetesAuths = []string{AuthPlugin, AccessToken}
 
 func (v *validator) kubernetesAuth(value string) {
@@ -198,21 +206,50 @@ func (v *validator) clusterToCreate(a WorkloadIdentityCronJobArgs) {
 		v.add("clusterProject", a.ClusterProject, "is only for a cluster named by {kubeconfig}; set {existingCluster} and its project, or remove it")
 	}
 	v.kubernetesAuth(a.KubernetesAuth)
-	v.deleteUnreachable(a)
 	v.zone(a.Region, a.Zone)
-	v.gcpName("network", a.Network, maxNetworkNameLength)
-	v.gcpName("subnetwork", a.Subnetwork, maxNetworkNameLength)
+	v.network(a)
 	v.gcpName("clusterName", a.ClusterName, maxClusterNameLength)
 	v.gcpName("nodePoolName", a.NodePoolName, maxNodePoolNameLength)
 	v.ranges(a)
 	if a.ImageRegistryProject != "" && a.ImageRegistryProject != noRegistryProject {
 		v.projectID("imageRegistryProject", a.ImageRegistryProject)
 	}
-	v.authorizedNetworks(a.AuthorizedNetworks, a.AllowControlPlaneFromAnywhere)
+	// A list given as an Output is checked once known, by newCluster.
+	if cidrs, ok := plainStrings(a.AuthorizedNetworks); ok {
+		v.authorizedNetworks(cidrs, a.AllowControlPlaneFromAnywhere, a.PrivateEndpoint)
+	}
 	v.nodePool(a)
 	v.hardening(a)
 	if named, err := reference.ParseNormalizedNamed(a.Image); err == nil && !googleRegistry(reference.Domain(named)) && !a.CloudNAT {
 		v.add("image", a.Image, "is outside Google's registries, which are all that private nodes reach without NAT (Docker Hub only through a partial mirror); set {cloudNat} to true, or use an image from gcr.io or *.pkg.dev")
+	}
+}
+
+// network checks the VPC: one that gkewi creates, or one that exists, which
+// a private endpoint needs. The endpoint is reached only from inside the
+// cluster's VPC or over Cloud VPN or Interconnect into it, never from a
+// network peered with it (GKE's private cluster concepts: VPC Network
+// Peering is not transitive), and no runner sits in a VPC that the same
+// `pulumi up` creates.
+func (v *validator) network(a WorkloadIdentityCronJobArgs) {
+	if a.ExistingNetwork == "" && a.ExistingSubnetwork == "" {
+		v.gcpName("network", a.Network, maxNetworkNameLength)
+		v.gcpName("subnetwork", a.Subnetwork, maxNetworkNameLength)
+		if a.PrivateEndpoint {
+			v.add("privateEndpoint", "true", "needs a network that exists before `pulumi up`, with the machine that runs it inside or connected by Cloud VPN or Interconnect, "+
+				"which no network created by the same `pulumi up` can have; set {existingNetwork} and {existingSubnetwork}, or set privateEndpoint to false")
+		}
+		return
+	}
+	v.gcpName("existingNetwork", a.ExistingNetwork, maxNetworkNameLength)
+	v.gcpName("existingSubnetwork", a.ExistingSubnetwork, maxNetworkNameLength)
+	for key, value := range map[string]string{"network": a.Network, "subnetwork": a.Subnetwork, "subnetCidr": a.SubnetCIDR} {
+		if value != "" {
+			v.add(key, value, "has no effect with {existingNetwork}, which gkewi neither creates nor changes; remove it")
+		}
+	}
+	if a.FlowLogs {
+		v.add("flowLogs", "true", "would change {existingSubnetwork}, which gkewi does not own; turn flow logs on where that subnetwork is managed, and remove flowLogs")
 	}
 }
 
@@ -256,9 +293,6 @@ func (v *validator) hardening(a WorkloadIdentityCronJobArgs) {
 	if a.SecretsEncryptionKey != "" {
 		v.secretsEncryptionKey(a.SecretsEncryptionKey, a.Region)
 	}
-	if a.PrivateEndpoint {
-		v.internalAuthorizedNetworks(a.AuthorizedNetworks)
-	}
 }
 
 // internalAuthorizedNetworks refuses public ranges with a private endpoint,
@@ -268,7 +302,7 @@ func (v *validator) internalAuthorizedNetworks(cidrs []string) {
 	for i, cidr := range cidrs {
 		p, err := netip.ParsePrefix(cidr)
 		if err == nil && !isPrivate(p) {
-			v.add(fmt.Sprintf("authorizedNetworks[%d]", i), cidr, "is a public range, which a private endpoint never answers; allowed: ranges inside the VPC or peered with it, "+
+			v.add(fmt.Sprintf("authorizedNetworks[%d]", i), cidr, "is a public range, which a private endpoint never answers; allowed: ranges inside the VPC or reaching it by Cloud VPN or Interconnect, "+
 				"in 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10, or set {privateEndpoint} to false")
 		}
 	}

@@ -82,6 +82,15 @@ func (v *validator) command(command []string) {
 	}
 }
 
+// resolvedCommand checks a command given as an Output, once known: one that
+// resolves to no list is empty, since the default needs a plain value.
+func (v *validator) resolvedCommand(command []string) {
+	if command == nil {
+		command = []string{}
+	}
+	v.command(command)
+}
+
 // kubernetesObjects checks the namespace and the KSA, created or existing.
 func (v *validator) kubernetesObjects(a WorkloadIdentityCronJobArgs) {
 	if *a.CreateNamespace {

@@ -43,7 +43,7 @@ type workloadArgs struct {
 	Image                               string
 	// ToolImage runs the wait and verification containers.
 	ToolImage      string
-	Command        []string
+	Command        pulumi.StringArrayInput
 	Verify         bool
 	DenyIngress    bool
 	RestrictEgress string
@@ -129,7 +129,7 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, parts part
 			JobTemplate: &batchv1.JobTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{Labels: labels},
 				Spec: jobSpec(args.BackoffLimit, args.ActiveDeadlineSeconds, labels, nil,
-					podSpec(ksaName, args.ToolImage, jobContainer(JobContainerName, args.Image, args.Command, nil))),
+					podSpec(ksaName, args.ToolImage, jobContainer(JobContainerName, args.Image, jobCommand(name, args.Command), nil))),
 			},
 		},
 	}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn(slices.Concat(args.IdentityReady, args.ImagePullable))})...)
@@ -239,7 +239,7 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
 		},
 		Spec: jobSpec(verifyBackoffLimit, verifyActiveDeadlineSeconds, labels, wiring,
-			podSpec(ksa, args.ToolImage, jobContainer("verify", args.ToolImage, []string{"/bin/sh", "-c", verifyScript}, env))),
+			podSpec(ksa, args.ToolImage, jobContainer("verify", args.ToolImage, pulumi.ToStringArray([]string{"/bin/sh", "-c", verifyScript}), env))),
 	}, slices.Concat(opts, []pulumi.ResourceOption{
 		pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady)),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: verifyAwaitTimeout, Update: verifyAwaitTimeout}),
@@ -313,7 +313,7 @@ func podSpec(ksa pulumi.StringOutput, toolImage string, container corev1.Contain
 			SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
 		},
 		InitContainers: corev1.ContainerArray{
-			jobContainer("wait-for-identity", toolImage, []string{"/bin/sh", "-c", waitForTokenScript}, nil),
+			jobContainer("wait-for-identity", toolImage, pulumi.ToStringArray([]string{"/bin/sh", "-c", waitForTokenScript}), nil),
 		},
 		Containers: corev1.ContainerArray{container},
 		Volumes: corev1.VolumeArray{corev1.VolumeArgs{
@@ -323,15 +323,22 @@ func podSpec(ksa pulumi.StringOutput, toolImage string, container corev1.Contain
 	}
 }
 
+// jobCommand is the job's command, from a list that Validate checked when
+// it was plain and that is checked here once known when it is an Output,
+// such as one that names a bucket made in the same program.
+func jobCommand(component string, command pulumi.StringArrayInput) pulumi.StringArrayOutput {
+	return onceKnown(component, command.ToStringArrayOutput(), (*validator).resolvedCommand).(pulumi.StringArrayOutput)
+}
+
 // jobContainer is a container that meets the restricted standard, keeps
 // gcloud's configuration in the scratch volume and reports its last log
 // lines as its termination message.
-func jobContainer(name, image string, command []string, env corev1.EnvVarArray) corev1.ContainerArgs {
+func jobContainer(name, image string, command pulumi.StringArrayInput, env corev1.EnvVarArray) corev1.ContainerArgs {
 	return corev1.ContainerArgs{
 		Name:            pulumi.String(name),
 		Image:           pulumi.String(image),
 		ImagePullPolicy: pulumi.String("IfNotPresent"),
-		Command:         pulumi.ToStringArray(command),
+		Command:         command,
 		Env: append(corev1.EnvVarArray{
 			corev1.EnvVarArgs{Name: pulumi.String("HOME"), Value: pulumi.String(scratchPath)},
 			corev1.EnvVarArgs{Name: pulumi.String("CLOUDSDK_CONFIG"), Value: pulumi.String(scratchPath + "/gcloud")},

@@ -27,7 +27,7 @@ type WorkloadIdentityCronJob struct {
 	// Kubeconfig is a kubeconfig that authenticates with
 	// gke-gcloud-auth-plugin, as a secret; the kubeconfig given for a cluster
 	// named by one, and empty when a Kubernetes provider was given.
-	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig"`
+	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig" provider:"secret"`
 	// Network is the VPC's name; empty for a cluster named by a kubeconfig.
 	Network pulumi.StringOutput `pulumi:"network"`
 	// Subnetwork is the subnetwork's name; empty for a cluster named by a

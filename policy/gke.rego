@@ -11,7 +11,9 @@ import rego.v1
 # anyone wrote, in any language. The input is what pulumi-policy-opa builds
 # (its README, "Resource Input Structure" and "Stack Input Structure"):
 # the properties overlaid at the top, and __type, __name, __urn, options,
-# provider and properties.
+# provider and properties. A rule denies only what it knows: a value that a
+# first preview does not know yet passes until `pulumi up` knows it
+# (unknowns.rego).
 
 cluster := "gcp:container/cluster:Cluster"
 
@@ -28,16 +30,20 @@ node_config := object.get(input, "nodeConfig", {})
 #   message: Set workloadIdentityConfig.workloadPool to PROJECT.svc.id.goog.
 deny_cluster_without_workload_identity contains msg if {
 	input.__type == cluster
+	not unknown_at(input, ["workloadIdentityConfig", "workloadPool"])
 	not valid_workload_pool
-	msg := sprintf("cluster '%s' has the workload pool %v; want %s.svc.id.goog", [input.__name, object.get(input, ["workloadIdentityConfig", "workloadPool"], "none"), object.get(input, "project", "PROJECT")])
+	msg := sprintf("cluster '%s' has the workload pool %v; want %s.svc.id.goog", [input.__name, object.get(input, ["workloadIdentityConfig", "workloadPool"], "none"), shown(object.get(input, "project", "PROJECT"))])
 }
 
 valid_workload_pool if input.workloadIdentityConfig.workloadPool == sprintf("%s.svc.id.goog", [input.project])
 
+# Without a project, or with one not known yet, any project's pool will do.
 valid_workload_pool if {
-	not input.project
+	not project_known
 	endswith(input.workloadIdentityConfig.workloadPool, ".svc.id.goog")
 }
+
+project_known if is_string(known(input.project))
 
 # METADATA
 # title: The GKE metadata server on every node
@@ -46,6 +52,7 @@ valid_workload_pool if {
 #   message: Set nodeConfig.workloadMetadataConfig.mode to GKE_METADATA.
 deny_node_pool_without_gke_metadata contains msg if {
 	input.__type in {cluster, node_pool}
+	not unknown_at(input, ["nodeConfig", "workloadMetadataConfig", "mode"])
 	object.get(node_config, ["workloadMetadataConfig", "mode"], "none") != "GKE_METADATA"
 	msg := sprintf("%s '%s' runs nodes without the GKE metadata server", [input.__type, input.__name])
 }
@@ -57,6 +64,7 @@ deny_node_pool_without_gke_metadata contains msg if {
 #   message: Set nodeConfig.metadata.disable-legacy-endpoints to "true".
 deny_legacy_metadata_endpoints contains msg if {
 	input.__type in {cluster, node_pool}
+	not unknown_at(input, ["nodeConfig", "metadata", "disable-legacy-endpoints"])
 	object.get(node_config, ["metadata", "disable-legacy-endpoints"], "none") != "true"
 	msg := sprintf("%s '%s' leaves the legacy metadata endpoints on", [input.__type, input.__name])
 }
@@ -68,6 +76,7 @@ deny_legacy_metadata_endpoints contains msg if {
 #   message: Set privateClusterConfig.enablePrivateNodes to true.
 deny_public_nodes contains msg if {
 	input.__type == cluster
+	not unknown_at(input, ["privateClusterConfig", "enablePrivateNodes"])
 	not input.privateClusterConfig.enablePrivateNodes == true
 	msg := sprintf("cluster '%s' gives its nodes public addresses", [input.__name])
 }
@@ -79,6 +88,7 @@ deny_public_nodes contains msg if {
 #   message: List the CIDRs that may reach the control plane in masterAuthorizedNetworksConfig.cidrBlocks, narrower than 0.0.0.0/0.
 deny_control_plane_open_to_the_world contains msg if {
 	input.__type == cluster
+	not unknown_at(input, ["masterAuthorizedNetworksConfig", "cidrBlocks"])
 	count(object.get(input, ["masterAuthorizedNetworksConfig", "cidrBlocks"], [])) == 0
 	msg := sprintf("cluster '%s' lets any address reach its control plane: no authorized networks", [input.__name])
 }
@@ -126,6 +136,7 @@ deny_unshielded_nodes contains msg if {
 deny_unshielded_nodes contains msg if {
 	input.__type in {cluster, node_pool}
 	some setting in ["enableSecureBoot", "enableIntegrityMonitoring"]
+	not unknown_at(input, ["nodeConfig", "shieldedInstanceConfig", setting])
 	not object.get(node_config, ["shieldedInstanceConfig", setting], false) == true
 	msg := sprintf("%s '%s' has %s off", [input.__type, input.__name, setting])
 }
@@ -137,6 +148,7 @@ deny_unshielded_nodes contains msg if {
 #   message: Give the nodes a service account of their own with roles/container.defaultNodeServiceAccount, in nodeConfig.serviceAccount.
 deny_nodes_on_default_compute_account contains msg if {
 	input.__type in {cluster, node_pool}
+	not unknown_at(input, ["nodeConfig", "serviceAccount"])
 	account := object.get(node_config, "serviceAccount", "default")
 	default_compute_account(account)
 	msg := sprintf("%s '%s' runs its nodes as %s", [input.__type, input.__name, account])
@@ -153,6 +165,7 @@ default_compute_account(account) if endswith(account, "-compute@developer.gservi
 #   message: Set disableOnDestroy to false.
 deny_api_disabled_on_destroy contains msg if {
 	input.__type == "gcp:projects/service:Service"
+	not unknown_at(input, ["disableOnDestroy"])
 	not input.disableOnDestroy == false
 	msg := sprintf("API '%s' is disabled when the stack is destroyed", [input.__name])
 }

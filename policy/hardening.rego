@@ -19,6 +19,8 @@ network_policy := "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 #   message: Set datapathProvider to ADVANCED_DATAPATH (it replaces the cluster), or networkPolicy.enabled to true.
 deny_cluster_without_network_policy_enforcement contains msg if {
 	input.__type == cluster
+	not unknown_at(input, ["datapathProvider"])
+	not unknown_at(input, ["networkPolicy", "enabled"])
 	object.get(input, "datapathProvider", "LEGACY_DATAPATH") != "ADVANCED_DATAPATH"
 	not input.networkPolicy.enabled == true
 	msg := sprintf("cluster '%s' enforces no NetworkPolicy: datapathProvider %v", [input.__name, object.get(input, "datapathProvider", "unset")])
@@ -31,6 +33,8 @@ deny_cluster_without_network_policy_enforcement contains msg if {
 #   message: Set maintenancePolicy.dailyMaintenanceWindow.startTime, or a maintenancePolicy.recurringWindow.
 warn_cluster_without_maintenance_window contains msg if {
 	input.__type == cluster
+	not unknown_at(input, ["maintenancePolicy", "dailyMaintenanceWindow", "startTime"])
+	not unknown_at(input, ["maintenancePolicy", "recurringWindow", "recurrence"])
 	not input.maintenancePolicy.dailyMaintenanceWindow.startTime
 	not input.maintenancePolicy.recurringWindow.recurrence
 	msg := sprintf("cluster '%s' has no maintenance window: GKE may restart its nodes at any time", [input.__name])
@@ -43,6 +47,7 @@ warn_cluster_without_maintenance_window contains msg if {
 #   message: Set privateClusterConfig.enablePrivateEndpoint to true, with masterGlobalAccessConfig.enabled, and run deployments from inside the VPC.
 warn_control_plane_endpoint_public contains msg if {
 	input.__type == cluster
+	not unknown_at(input, ["privateClusterConfig", "enablePrivateEndpoint"])
 	not input.privateClusterConfig.enablePrivateEndpoint == true
 	msg := sprintf("cluster '%s' has a public control-plane endpoint", [input.__name])
 }
@@ -56,6 +61,8 @@ binary_authorization_enforced := {"PROJECT_SINGLETON_POLICY_ENFORCE", "POLICY_BI
 #   message: Set binaryAuthorization.evaluationMode to PROJECT_SINGLETON_POLICY_ENFORCE.
 warn_binary_authorization_off contains msg if {
 	input.__type == cluster
+	not unknown_at(input, ["binaryAuthorization", "evaluationMode"])
+	not unknown_at(input, ["binaryAuthorization", "enabled"])
 	not binary_authorization_enforced[object.get(input, ["binaryAuthorization", "evaluationMode"], "DISABLED")]
 	not input.binaryAuthorization.enabled == true
 	msg := sprintf("cluster '%s' does not enforce Binary Authorization", [input.__name])
@@ -68,6 +75,7 @@ warn_binary_authorization_off contains msg if {
 #   message: Set databaseEncryption to state ENCRYPTED with keyName, a Cloud KMS key in the cluster's region.
 warn_secrets_not_encrypted_with_kms contains msg if {
 	input.__type == cluster
+	not unknown_at(input, ["databaseEncryption", "state"])
 	object.get(input, ["databaseEncryption", "state"], "DECRYPTED") != "ENCRYPTED"
 	msg := sprintf("cluster '%s' encrypts Secrets only with Google's own keys", [input.__name])
 }
@@ -79,6 +87,7 @@ warn_secrets_not_encrypted_with_kms contains msg if {
 #   message: Set logConfig on the subnetwork, such as aggregationInterval INTERVAL_5_SEC and flowSampling 0.5.
 warn_subnetwork_without_flow_logs contains msg if {
 	input.__type == subnetwork
+	not unknown_at(input, ["logConfig"])
 	not flow_logs_on
 	msg := sprintf("subnetwork '%s' records no flow logs", [input.__name])
 }
@@ -92,8 +101,9 @@ flow_logs_on if count(input.logConfig) > 0
 #   message: Name the image as REPOSITORY@sha256:DIGEST.
 warn_image_not_pinned_by_digest contains msg if {
 	some c in containers
-	not contains(c.image, "@sha256:")
-	msg := sprintf("%s '%s' runs %s, a tag", [input.__type, input.__name, c.image])
+	image := known(c.image)
+	not contains(image, "@sha256:")
+	msg := sprintf("%s '%s' runs %s, a tag", [input.__type, input.__name, image])
 }
 
 # pod_template_paths are where each workload kind keeps its pod template.
@@ -122,6 +132,28 @@ selects(policy, workload) if {
 	}
 }
 
+# undecided tells whether which NetworkPolicies select a workload's pods, or
+# what they allow, is not known yet: the pods' namespace or labels, or a
+# policy's, are unknown.
+undecided(workload) if unknown_at(workload.resource, ["metadata", "namespace"])
+
+undecided(workload) if {
+	path := array.concat(pod_template_paths[workload.resource.__type], ["metadata", "labels"])
+	contains_unknown(object.get(workload.resource, path, {}))
+}
+
+undecided(workload) if {
+	path := array.concat(pod_template_paths[workload.resource.__type], ["metadata", "labels"])
+	unknown_at(workload.resource, path)
+}
+
+undecided(_) if {
+	some p in input.resources
+	p.__type == network_policy
+	some key in ["metadata", "spec"]
+	contains_unknown(object.get(p, key, {}))
+}
+
 policies_of(workload, kind) := {p |
 	some p in input.resources
 	p.__type == network_policy
@@ -137,6 +169,7 @@ policies_of(workload, kind) := {p |
 stack_warn_pods_open_to_ingress contains msg if {
 	some w in workloads
 	w.resource.__type in {"kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"}
+	not undecided(w)
 	not closed_to_ingress(w)
 	msg := sprintf("%s '%s' runs pods that any pod may connect to", [w.resource.__type, w.resource.__name])
 }
@@ -154,6 +187,7 @@ closed_to_ingress(workload) if {
 stack_warn_pods_with_open_egress contains msg if {
 	some w in workloads
 	w.resource.__type in {"kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"}
+	not undecided(w)
 	not restricted_egress(w)
 	msg := sprintf("%s '%s' runs pods that may connect anywhere", [w.resource.__type, w.resource.__name])
 }

@@ -36,7 +36,7 @@ deny_basic_roles contains msg if {
 deny_escalation_roles contains msg if {
 	input.__type == project_member
 	reason := escalation_roles[input.role]
-	msg := sprintf("%s '%s' grants %s on project %v to %v, which %s", [input.__type, input.__name, input.role, object.get(input, "project", "(the provider's)"), input.member, reason])
+	msg := sprintf("%s '%s' grants %s on project %v to %v, which %s", [input.__type, input.__name, input.role, shown(object.get(input, "project", "(the provider's)")), shown(input.member), reason])
 }
 
 # METADATA

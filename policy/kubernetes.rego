@@ -14,9 +14,13 @@ pod_spec_paths := {
 
 pod := object.get(input, pod_spec_paths[input.__type], {})
 
-containers contains c if some c in object.get(pod, "containers", [])
-
-containers contains c if some c in object.get(pod, "initContainers", [])
+# containers are the pod's containers and init containers, those not known
+# yet left out.
+containers contains c if {
+	some key in ["containers", "initContainers"]
+	some c in known(object.get(pod, key, []))
+	not unknown(c)
+}
 
 # METADATA
 # title: Namespaces enforce the restricted Pod Security Standard
@@ -26,7 +30,9 @@ containers contains c if some c in object.get(pod, "initContainers", [])
 deny_namespace_not_restricted contains msg if {
 	input.__type == "kubernetes:core/v1:Namespace"
 	some mode in ["enforce", "audit", "warn"]
-	object.get(input, ["metadata", "labels", sprintf("pod-security.kubernetes.io/%s", [mode])], "none") != "restricted"
+	path := ["metadata", "labels", sprintf("pod-security.kubernetes.io/%s", [mode])]
+	not unknown_at(input, path)
+	object.get(input, path, "none") != "restricted"
 	msg := sprintf("namespace '%s' does not %s the restricted Pod Security Standard", [input.__name, mode])
 }
 
@@ -48,6 +54,7 @@ deny_host_namespaces contains msg if {
 #   message: Set automountServiceAccountToken to false in the pod spec.
 deny_pod_mounts_api_token contains msg if {
 	pod_spec_paths[input.__type]
+	not unknown_at(input, array.concat(pod_spec_paths[input.__type], ["automountServiceAccountToken"]))
 	not pod.automountServiceAccountToken == false
 	msg := sprintf("%s '%s' mounts a Kubernetes API token", [input.__type, input.__name])
 }
@@ -59,6 +66,7 @@ deny_pod_mounts_api_token contains msg if {
 #   message: Set securityContext.readOnlyRootFilesystem to true, and mount an emptyDir where the container writes.
 deny_writable_root_filesystem contains msg if {
 	some c in containers
+	not unknown_at(c, ["securityContext", "readOnlyRootFilesystem"])
 	not c.securityContext.readOnlyRootFilesystem == true
 	msg := sprintf("%s '%s': container %s has a writable root filesystem", [input.__type, input.__name, c.name])
 }
@@ -70,13 +78,10 @@ deny_writable_root_filesystem contains msg if {
 #   message: Set resources.requests.cpu and resources.limits.memory.
 deny_container_without_limits contains msg if {
 	some c in containers
-	not has_limits(c)
+	some path in [["resources", "requests", "cpu"], ["resources", "limits", "memory"]]
+	not unknown_at(c, path)
+	not object.get(c, path, false)
 	msg := sprintf("%s '%s': container %s has no resource requests and limits", [input.__type, input.__name, c.name])
-}
-
-has_limits(c) if {
-	c.resources.requests.cpu
-	c.resources.limits.memory
 }
 
 # METADATA
@@ -86,6 +91,7 @@ has_limits(c) if {
 #   message: Add the nodeSelector iam.gke.io/gke-metadata-server-enabled=true.
 warn_pod_off_metadata_server contains msg if {
 	pod_spec_paths[input.__type]
+	not unknown_at(input, array.concat(pod_spec_paths[input.__type], ["nodeSelector", "iam.gke.io/gke-metadata-server-enabled"]))
 	object.get(pod, ["nodeSelector", "iam.gke.io/gke-metadata-server-enabled"], "none") != "true"
 	msg := sprintf("%s '%s' may land on a node without the GKE metadata server", [input.__type, input.__name])
 }
@@ -97,6 +103,9 @@ warn_pod_off_metadata_server contains msg if {
 #   message: Pass the kubeconfig as a secret, such as pulumi.secret(...) or pulumi.ToSecret(...).
 deny_kubeconfig_not_secret contains msg if {
 	input.__type == "pulumi:providers:kubernetes"
+
+	# A secret, and a kubeconfig not known yet, arrive as objects
+	# (unknowns.rego); this one is known, and plain.
 	is_string(input.kubeconfig)
 	msg := sprintf("Kubernetes provider '%s' has a kubeconfig that is not secret", [input.__name])
 }

@@ -134,14 +134,33 @@ func (p *pack) evaluate(t testing.TB, rule string, input any, config map[string]
 	return messages
 }
 
-// violations are the messages of every rule of the pack for a stack:
-// resource rules for each resource, stack rules once for all of them.
+// query is the value of expr, a Rego expression over the pack's package
+// (such as a call of one of its functions), for input; nil when undefined.
+func (p *pack) query(t testing.TB, expr string, input any) any {
+	t.Helper()
+	results, err := rego.New(
+		rego.Query(fmt.Sprintf("x := data.%s.%s", p.name, expr)),
+		rego.Compiler(p.compiler),
+		rego.Input(input),
+		rego.SetRegoVersion(ast.RegoV0),
+	).Eval(context.Background())
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	if len(results) == 0 {
+		return nil
+	}
+	return results[0].Bindings["x"]
+}
+
 // mandatory tells whether the pack's rule called name is mandatory.
 func (p *pack) mandatory(name string) bool {
 	i := slices.IndexFunc(p.rules, func(r packRule) bool { return r.name == name })
 	return i >= 0 && p.rules[i].mandatory
 }
 
+// violations are the messages of every rule of the pack for a stack:
+// resource rules for each resource, stack rules once for all of them.
 func (p *pack) violations(t testing.TB, s stack, config map[string]any) map[string][]string {
 	t.Helper()
 	found := map[string][]string{}

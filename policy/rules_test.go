@@ -90,7 +90,11 @@ var breakers = map[string]ruleBreaker{
 	"warn_control_plane_endpoint_public":              setting(clusterType, false, "privateClusterConfig", "enablePrivateEndpoint"),
 	"warn_binary_authorization_off":                   setting(clusterType, "DISABLED", "binaryAuthorization", "evaluationMode"),
 	"warn_secrets_not_encrypted_with_kms":             setting(clusterType, "DECRYPTED", "databaseEncryption", "state"),
-	"warn_subnetwork_without_flow_logs":               setting(subnetworkType, map[string]any{}, "logConfig"),
+	// The fixture's cluster is on an existing network, which a private
+	// endpoint needs, so a subnetwork of the stack's own comes in.
+	"warn_subnetwork_without_flow_logs": func(t *testing.T, s stack) stack {
+		return withSubnetwork(s, nil)
+	},
 	"warn_image_not_pinned_by_digest": setting(jobType, "gcr.io/google.com/cloudsdktool/google-cloud-cli:stable",
 		"spec", "template", "spec", "containers", 0, "image"),
 	"stack_warn_pods_open_to_ingress": setting(networkPolicyType, []any{map[string]any{}}, "spec", "ingress"),
@@ -106,11 +110,24 @@ var breakers = map[string]ruleBreaker{
 	},
 }
 
+// withSubnetwork adds to s a subnetwork of the stack's own, with logConfig
+// unless it is nil.
+func withSubnetwork(s stack, logConfig any) stack {
+	properties := map[string]any{"name": "gkewi-dev-asia-northeast1", "privateIpGoogleAccess": true}
+	if logConfig != nil {
+		properties["logConfig"] = logConfig
+	}
+	s.Resources = append(s.Resources, stackResource{"type": subnetworkType, "name": "gkewi-subnetwork",
+		"urn": "urn:pulumi:dev::gkewi::gcp:compute/subnetwork:Subnetwork::gkewi-subnetwork", "properties": properties})
+	return s
+}
+
 const (
 	clusterType            = "gcp:container/cluster:Cluster"
 	nodePoolType           = "gcp:container/nodePool:NodePool"
 	projectMemberType      = "gcp:projects/iAMMember:IAMMember"
 	accountMemberType      = "gcp:serviceaccount/iAMMember:IAMMember"
+	accountType            = "gcp:serviceaccount/account:Account"
 	serviceType            = "gcp:projects/service:Service"
 	kubernetesProviderType = "pulumi:providers:kubernetes"
 	namespaceType          = "kubernetes:core/v1:Namespace"

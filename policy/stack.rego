@@ -11,7 +11,7 @@ stack_deny_workload_identity_user_on_project contains msg if {
 	some r in input.resources
 	r.__type == project_member
 	r.role == "roles/iam.workloadIdentityUser"
-	msg := sprintf("'%s' grants roles/iam.workloadIdentityUser on project %v", [r.__name, object.get(r, "project", "(the provider's)")])
+	msg := sprintf("'%s' grants roles/iam.workloadIdentityUser on project %v", [r.__name, shown(object.get(r, "project", "(the provider's)"))])
 }
 
 # METADATA
@@ -35,6 +35,11 @@ stack_deny_kubernetes_without_explicit_provider contains msg if {
 	msg := sprintf("%s '%s' goes through provider %v, which the stack does not declare", [r.__type, r.__name, object.get(r.__provider, "name", "(none)")])
 }
 
+# On a first preview the nodes' account is often a new one, whose email, and
+# so the grant's member, are unknown (unknowns.rego): the rule then judges
+# only what is known, a member that is no service account, a project that
+# holds none of the images when every image is known.
+
 # METADATA
 # title: Registry grants no wider than the images
 # description: roles/artifactregistry.reader goes only to a node pool's service account, and only on a project whose registry holds one of the stack's pod images, or one that the configuration allows.
@@ -44,29 +49,61 @@ stack_deny_registry_grant_beyond_images contains msg if {
 	some r in input.resources
 	r.__type == project_member
 	r.role == "roles/artifactregistry.reader"
-	not node_accounts[r.member]
-	msg := sprintf("'%s' lets %s pull images; only the nodes need to", [r.__name, r.member])
+	member := known(r.member)
+	not maybe_node_account(member)
+	msg := sprintf("'%s' lets %s pull images; only the nodes need to", [r.__name, member])
 }
 
 stack_deny_registry_grant_beyond_images contains msg if {
 	some r in input.resources
 	r.__type == project_member
 	r.role == "roles/artifactregistry.reader"
-	not image_project(r.project)
-	msg := sprintf("'%s' lets the nodes pull from project %s, which holds none of the stack's pod images", [r.__name, r.project])
+	project := known(r.project)
+	not stack_images_unknown
+	not image_project(project)
+	msg := sprintf("'%s' lets the nodes pull from project %s, which holds none of the stack's pod images", [r.__name, project])
 }
 
-node_accounts contains sprintf("serviceAccount:%s", [p.nodeConfig.serviceAccount]) if {
+node_accounts contains sprintf("serviceAccount:%s", [account]) if {
 	some p in input.resources
 	p.__type == node_pool
+	account := known(p.nodeConfig.serviceAccount)
+}
+
+# maybe_node_account tells whether member is a node pool's account, or may
+# be one whose email is not known yet.
+maybe_node_account(member) if node_accounts[member]
+
+maybe_node_account(member) if {
+	startswith(member, "serviceAccount:")
+	some p in input.resources
+	p.__type == node_pool
+	unknown_at(p, ["nodeConfig", "serviceAccount"])
 }
 
 # stack_images are the images of every container of every pod template.
-stack_images contains c.image if {
+stack_images contains image if {
 	some r in input.resources
 	spec := object.get(r, pod_spec_paths[r.__type], {})
 	some key in ["containers", "initContainers"]
-	some c in object.get(spec, key, [])
+	some c in known(object.get(spec, key, []))
+	image := known(c.image)
+}
+
+# stack_images_unknown tells whether a pod image, or a list of containers, is
+# not known yet.
+stack_images_unknown if {
+	some r in input.resources
+	some key in ["containers", "initContainers"]
+	unknown_at(r, array.concat(pod_spec_paths[r.__type], [key]))
+}
+
+stack_images_unknown if {
+	some r in input.resources
+	spec := object.get(r, pod_spec_paths[r.__type], {})
+	some key in ["containers", "initContainers"]
+	some c in known(object.get(spec, key, []))
+	unknown_at(c, ["image"])
 }
 
 # image_project tells whether an image of the stack is in a registry of

@@ -42,7 +42,7 @@ func devGoArgs() *components.WorkloadIdentityCronJobArgs {
 	return &components.WorkloadIdentityCronJobArgs{
 		Project: "my-gkewi-dev-project", Region: "asia-northeast1", Zone: "asia-northeast1-a",
 		Network: "gkewi-dev", Subnetwork: "gkewi-dev-asia-northeast1", SubnetCIDR: "10.0.0.0/24",
-		MasterCIDR: "172.16.0.0/28", AuthorizedNetworks: []string{"203.0.113.0/24"}, ClusterName: "gkewi-dev",
+		MasterCIDR: "172.16.0.0/28", AuthorizedNetworks: pulumi.StringArray{pulumi.String("203.0.113.0/24")}, ClusterName: "gkewi-dev",
 		DeletionProtection: &no, Namespace: "wi-demo", KubernetesServiceAccount: "wi-demo",
 		CronJobName: "workload-identity-test", Schedule: "*/5 * * * *",
 	}
@@ -81,6 +81,13 @@ func (m *monitor) mocks() *integration.MockResourceMonitor {
 
 func computed(typ string, inputs property.Map) property.Map {
 	out := inputs.AsMap()
+	for key, value := range out {
+		// Pulumi's mock monitor returns state without unknowns, and fails
+		// on an unknown secret ("malformed RPC secret"): leave them out.
+		if value.IsComputed() {
+			delete(out, key)
+		}
+	}
 	str := func(key string) string {
 		if v, ok := inputs.GetOk(key); ok && v.IsString() {
 			return v.AsString()
@@ -147,21 +154,166 @@ func TestConstructRegistersWhatTheGoComponentDoes(t *testing.T) {
 }
 
 func TestConstructRefusesBadArgumentsByName(t *testing.T) {
-	for key, c := range map[string]struct {
-		value property.Value
+	openToAll := property.New([]property.Value{property.New("0.0.0.0/0")})
+	const openToAllWords = `authorizedNetworks[0]: "0.0.0.0/0" opens the control plane to the whole internet; allowed: narrower CIDRs, or set allowControlPlaneFromAnywhere to true`
+	for name, c := range map[string]struct {
+		args  property.Map
 		words string
 	}{
-		"schedule":           {property.New("*/5 * * *"), `schedule: "*/5 * * *" is not a cron schedule`},
-		"authorizedNetworks": {property.New([]property.Value{property.New("0.0.0.0/0")}), `authorizedNetworks[0]: "0.0.0.0/0" opens the control plane to the whole internet; allowed: narrower CIDRs, or set allowControlPlaneFromAnywhere to true`},
+		"schedule":           {property.NewMap(devArgs).Set("schedule", property.New("*/5 * * *")), `schedule: "*/5 * * *" is not a cron schedule`},
+		"authorizedNetworks": {property.NewMap(devArgs).Set("authorizedNetworks", openToAll), openToAllWords},
+		// Outputs that Validate could not see, refused once known.
+		"authorizedNetworks as an Output": {property.NewMap(devArgs).Set("authorizedNetworks", knownOutput(openToAll)), openToAllWords},
+		"command as an Output": {property.NewMap(devArgs).Set("command", knownOutput(property.New([]property.Value{property.New("gsutil"), property.New("")}))),
+			`command[1]: "" is empty; allowed: a non-empty argument`},
+		"kubeconfig as an Output": {kubeconfigArgs(knownOutput(property.New(""))), `kubeconfig: "" is empty; allowed: a kubeconfig's contents or its path`},
 	} {
-		args := property.NewMap(devArgs).Set(key, c.value)
-		var m monitor
-		_, err := server(t, integration.WithMocks(m.mocks())).Construct(p.ConstructRequest{
-			Urn:    resource.NewURN("dev", "consumer", "", tokens.Type(componentToken), "gkewi"),
-			Inputs: args,
-		})
+		_, err := constructWith(t, c.args, false, &monitor{})
 		if err == nil || !strings.Contains(err.Error(), c.words) {
-			t.Errorf("%s: error %v lacks %q", key, err, c.words)
+			t.Errorf("%s: error %v lacks %q", name, err, c.words)
 		}
 	}
+}
+
+// TestConstructTakesOutputsForEveryInputThatIsNotPlain passes another
+// resource's Output, unknown as in a preview and then known, to each input
+// that the schema does not mark plain: an unknown one must not fail, and a
+// known one must reach the child that uses it.
+func TestConstructTakesOutputsForEveryInputThatIsNotPlain(t *testing.T) {
+	command := property.New([]property.Value{property.New("gsutil"), property.New("ls"), property.New("gs://reports")})
+	cidrs := property.New([]property.Value{property.New("198.51.100.7/32")})
+	const kubeconfig = "apiVersion: v1\nkind: Config\n"
+	newCluster := func(output func(property.Value) property.Value) property.Map {
+		return property.NewMap(devArgs).Set("command", output(command)).Set("authorizedNetworks", output(cidrs))
+	}
+	byKubeconfig := func(output func(property.Value) property.Value) property.Map {
+		return kubeconfigArgs(output(property.New(kubeconfig)))
+	}
+	for _, args := range []property.Map{newCluster(unknownOutput), byKubeconfig(unknownOutput)} {
+		if _, err := constructWith(t, args, true, &monitor{}); err != nil {
+			t.Errorf("with unknown Outputs: %v", err)
+		}
+	}
+
+	var m monitor
+	if _, err := constructWith(t, newCluster(knownOutput), false, &m); err != nil {
+		t.Fatalf("with known Outputs: %v", err)
+	}
+	if got := m.inputs(t, "gcp:container/cluster:Cluster").Get("masterAuthorizedNetworksConfig"); at(got, "cidrBlocks", 0, "cidrBlock").AsString() != "198.51.100.7/32" {
+		t.Errorf("the cluster's masterAuthorizedNetworksConfig is %v, want the Output's CIDR", got)
+	}
+	if got := jobContainerCommand(t, m.inputs(t, "kubernetes:batch/v1:CronJob")); !got.Equals(command) {
+		t.Errorf("the CronJob's command is %v, want the Output's %v", got, command)
+	}
+
+	var k monitor
+	if _, err := constructWith(t, byKubeconfig(knownOutput), false, &k); err != nil {
+		t.Fatalf("with a known kubeconfig Output: %v", err)
+	}
+	if got := k.inputs(t, "pulumi:providers:kubernetes").Get("kubeconfig"); got.AsString() != kubeconfig {
+		t.Errorf("the Kubernetes provider's kubeconfig is %v, want the Output's", got)
+	}
+}
+
+// TestAKubeconfigStaysSecret passes another stack's secret output as the
+// kubeconfig, and a plain one, as an SDK that ignores the schema's secret
+// flag would: the Kubernetes provider's state and the component's output
+// must keep either secret.
+func TestAKubeconfigStaysSecret(t *testing.T) {
+	for name, kubeconfig := range map[string]property.Value{
+		"a secret Output": knownOutput(property.New("apiVersion: v1").WithSecret(true)),
+		"a plain string":  property.New("apiVersion: v1"),
+	} {
+		var m monitor
+		resp, err := constructWith(t, kubeconfigArgs(kubeconfig), false, &m)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := m.inputs(t, "pulumi:providers:kubernetes").Get("kubeconfig"); !got.Secret() || got.AsString() != "apiVersion: v1" {
+			t.Errorf("%s: the Kubernetes provider's kubeconfig is %v, want the kubeconfig as a secret", name, got)
+		}
+		if got := resp.State.Get("kubeconfig"); !got.Secret() {
+			t.Errorf("%s: the component's kubeconfig output is %v, not a secret", name, got)
+		}
+	}
+}
+
+// kubeconfigArgs are the dev stack's job on a cluster named by kubeconfig,
+// without the settings of a new cluster, which would be refused.
+func kubeconfigArgs(kubeconfig property.Value) property.Map {
+	args := map[string]property.Value{"kubeconfig": kubeconfig}
+	for _, key := range []string{"project", "namespace", "kubernetesServiceAccount", "cronJobName", "schedule"} {
+		args[key] = devArgs[key]
+	}
+	return property.NewMap(args)
+}
+
+// consumerResource is a resource of the consumer's program whose output
+// feeds an input: with a dependency, Construct keeps even a known value an
+// Output rather than copying it as a plain one.
+var consumerResource = resource.NewURN("dev", "consumer", "", "random:index/randomPet:RandomPet", "runner")
+
+func knownOutput(value property.Value) property.Value {
+	return value.WithDependencies([]resource.URN{consumerResource})
+}
+
+func unknownOutput(property.Value) property.Value {
+	return property.New(property.Computed).WithDependencies([]resource.URN{consumerResource})
+}
+
+// constructWith constructs the component from args, as a preview when dryRun,
+// with its children recorded by m.
+func constructWith(t *testing.T, args property.Map, dryRun bool, m *monitor) (p.ConstructResponse, error) {
+	t.Helper()
+	return server(t, integration.WithMocks(m.mocks())).Construct(p.ConstructRequest{
+		Urn:    resource.NewURN("dev", "consumer", "", tokens.Type(componentToken), "gkewi"),
+		Inputs: args,
+		DryRun: dryRun,
+	})
+}
+
+// inputs are the inputs of the one child of type typ.
+func (m *monitor) inputs(t *testing.T, typ string) property.Map {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.resources {
+		if r.Type == typ {
+			return r.Inputs
+		}
+	}
+	t.Fatalf("no %s was registered", typ)
+	return property.Map{}
+}
+
+// jobContainerCommand is the command of the CronJob's job container.
+func jobContainerCommand(t *testing.T, cronJob property.Map) property.Value {
+	t.Helper()
+	containers := at(cronJob.Get("spec"), "jobTemplate", "spec", "template", "spec", "containers")
+	for i := 0; at(containers, i).IsMap(); i++ {
+		if c := at(containers, i); at(c, "name").AsString() == components.JobContainerName {
+			return at(c, "command")
+		}
+	}
+	t.Fatalf("the CronJob has no %s container: %v", components.JobContainerName, containers)
+	return property.Value{}
+}
+
+// at is the value at path (map keys and list indices) inside v, or null.
+func at(v property.Value, path ...any) property.Value {
+	for _, step := range path {
+		switch step := step.(type) {
+		case string:
+			if !v.IsMap() {
+				return property.Value{}
+			}
+			v = v.AsMap().Get(step)
+		case int:
+			if !v.IsArray() || v.AsArray().Len() <= step {
+				return property.Value{}
+			}
+			v = v.AsArray().Get(step)
+		}
+	}
+	return v
 }

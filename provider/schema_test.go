@@ -13,6 +13,7 @@ import (
 	"github.com/blang/semver"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gkewi/gkewi/components"
 )
@@ -104,7 +105,7 @@ func TestRequiredInputsAreWhatValidationRequires(t *testing.T) {
 	_, _, required := componentSpec(t)
 	existing := devGoArgs()
 	*existing = components.WorkloadIdentityCronJobArgs{
-		Project: existing.Project, Kubeconfig: "cluster.kubeconfig", Namespace: existing.Namespace,
+		Project: existing.Project, Kubeconfig: pulumi.String("cluster.kubeconfig"), Namespace: existing.Namespace,
 		KubernetesServiceAccount: existing.KubernetesServiceAccount, Schedule: existing.Schedule,
 	}
 	var alwaysRequired []string
@@ -143,4 +144,54 @@ func taggedFields(v any) int {
 		}
 	}
 	return n
+}
+
+// TestOnlyInputsThatTakeOutputsAreTypedAsInputs pins which inputs the SDKs
+// type as Inputs: those whose Go field takes an Output, at every level (a
+// list's items, a map's values, an object's properties). The others are
+// plain, so that an SDK refuses an Output for them at compile time rather
+// than Construct at run time.
+func TestOnlyInputsThatTakeOutputsAreTypedAsInputs(t *testing.T) {
+	var spec struct {
+		Resources map[string]struct {
+			InputProperties map[string]map[string]any `json:"inputProperties"`
+		} `json:"resources"`
+		Types map[string]map[string]any `json:"types"`
+	}
+	if err := json.Unmarshal([]byte(schema(t)), &spec); err != nil {
+		t.Fatal(err)
+	}
+	inputs := spec.Resources[componentToken].InputProperties
+	for name, plain := range map[string]bool{
+		"command": false, "authorizedNetworks": false, "kubeconfig": false,
+		"roles": true, "additionalProjectRoles": true, "existingCluster": true, "project": true,
+	} {
+		if flags := plainFlags(inputs[name], spec.Types); slices.Contains(flags, !plain) || len(flags) == 0 {
+			t.Errorf("%s: plain at each level is %v, want all %v", name, flags, plain)
+		}
+	}
+	if inputs["kubeconfig"]["secret"] != true {
+		t.Error("the kubeconfig input is not secret, so a plain one from an SDK would be stored in clear")
+	}
+}
+
+// plainFlags are whether a property is plain, and each thing it holds: its
+// items, its values, or the properties of the object type it refers to.
+func plainFlags(property map[string]any, types map[string]map[string]any) []bool {
+	if property == nil {
+		return nil
+	}
+	flags := []bool{property["plain"] == true}
+	for _, held := range []string{"items", "additionalProperties"} {
+		if inner, ok := property[held].(map[string]any); ok {
+			flags = append(flags, plainFlags(inner, types)...)
+		}
+	}
+	if ref, ok := property["$ref"].(string); ok {
+		properties, _ := types[strings.TrimPrefix(ref, "#/types/")]["properties"].(map[string]any)
+		for _, field := range properties {
+			flags = append(flags, plainFlags(field.(map[string]any), types)...)
+		}
+	}
+	return flags
 }

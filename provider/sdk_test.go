@@ -25,13 +25,17 @@ func TestGeneratedSDKsServeTheirConsumers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("typescript type-checks", func(t *testing.T) {
+		// The example gets the SDK as a user does: `pulumi install` writes it
+		// to sdks/gkewi, and npm installs it from package.json's "file:"
+		// dependency, compiling it (examples_test.go).
 		dir := filepath.Join("..", "examples", "typescript")
-		installPinned(t, dir)
-		tsc := exec.Command(filepath.Join("node_modules", ".bin", "tsc"), "-p", ".")
-		tsc.Dir = dir
-		if out, err := tsc.CombinedOutput(); err != nil {
-			t.Errorf("tsc: %v\n%s", err, out)
-		}
+		installProjectSDK(t, dir)
+		typeCheck(t, dir)
+	})
+	t.Run("typescript takes Outputs only where the Go side does", func(t *testing.T) {
+		// Each Output passed to a plain input is marked @ts-expect-error:
+		// tsc fails if one is accepted, or if one that should be is not.
+		typeCheck(t, filepath.Join("testdata", "typescript"))
 	})
 	t.Run("python byte-compiles", func(t *testing.T) {
 		// PyPI is out of reach here, so the pulumi package cannot be installed
@@ -48,6 +52,17 @@ func TestGeneratedSDKsServeTheirConsumers(t *testing.T) {
 			t.Error(problem)
 		}
 	})
+}
+
+// typeCheck type-checks the TypeScript consumer in dir with the pinned tsc.
+func typeCheck(t *testing.T, dir string) {
+	t.Helper()
+	installPinned(t, dir)
+	tsc := exec.Command(filepath.Join("node_modules", ".bin", "tsc"), "-p", ".")
+	tsc.Dir = dir
+	if out, err := tsc.CombinedOutput(); err != nil {
+		t.Errorf("tsc: %v\n%s", err, out)
+	}
 }
 
 // installPinned installs the consumer's pinned packages from its lockfile,

@@ -101,6 +101,10 @@ func (l *loader) readArgs(args reflect.Value) error {
 			l.int(key, dst)
 		case *[]string:
 			l.list(key, dst)
+		case *pulumi.StringArrayInput:
+			l.inputList(key, dst)
+		case *pulumi.StringInput:
+			l.secret(key, dst)
 		case *map[string][]string:
 			l.rolesByProject(key, dst)
 		case **components.ExistingCluster:
@@ -199,6 +203,26 @@ func (l *loader) list(key string, dst *[]string) {
 		return
 	}
 	*dst = list
+}
+
+// inputList reads a list that the component also takes as an Output; from
+// configuration it is plain, so that Validate checks it before anything is
+// created.
+func (l *loader) inputList(key string, dst *pulumi.StringArrayInput) {
+	var list []string
+	if l.list(key, &list); list != nil {
+		*dst = pulumi.ToStringArray(list)
+	}
+}
+
+// secret reads a string that the component takes as an Input, which is
+// secret (kubeconfig, tagged `provider:"secret"`), as a secret whether or not
+// the stack holds it as one; an empty value is no value, as for every other
+// string.
+func (l *loader) secret(key string, dst *pulumi.StringInput) {
+	if value, _ := l.raw(key); value != "" {
+		*dst = pulumi.ToSecret(pulumi.String(value)).(pulumi.StringOutput)
+	}
 }
 
 func (l *loader) rolesByProject(key string, dst *map[string][]string) {

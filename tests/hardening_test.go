@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -63,28 +64,43 @@ func TestTheHardenedStackTurnsEveryOptionOn(t *testing.T) {
 	if !slices.Contains(cluster.DependsOn, grant.Name) {
 		t.Error("the cluster does not wait for GKE's grant on the key, so its creation could fail on the key")
 	}
-	assertInputs(t, rec.one(t, subnetworkType, "gkewi-subnetwork"), map[string]any{
-		"logConfig.aggregationInterval": "INTERVAL_5_SEC",
-		"logConfig.flowSampling":        0.5,
-	})
-	assertInputs(t, rec.one(t, dnsZoneType, "gkewi-googleapis-zone"), map[string]any{"dnsName": "googleapis.com.", "visibility": "private"})
-	assertPath(t, rec.one(t, dnsRecordType, "gkewi-googleapis-a"), []any{"199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"}, "rrdatas")
-	assertPath(t, rec.one(t, dnsRecordType, "gkewi-googleapis-cname"), []any{"private.googleapis.com."}, "rrdatas")
+	agent := rec.one(t, serviceIdentityType, "gkewi-gke-service-agent")
+	assertInputs(t, agent, map[string]any{"service": "container.googleapis.com", "project": "my-gkewi-hardened-project"})
+	if !slices.Contains(grant.DependsOn, agent.Name) {
+		t.Error("the key's grant does not wait for GKE's service agent, which a project where GKE never ran does not have yet")
+	}
 	for _, api := range []string{"binaryauthorization.googleapis.com", "dns.googleapis.com"} {
 		rec.one(t, serviceType, "gkewi-"+api)
 	}
 	egress := rec.one(t, networkPolicyType, "gkewi-restrict-egress")
 	var allowed []string
-	for i := range 5 {
+	for i := range len(get(egress.Inputs, "spec", "egress").([]any)) {
 		if cidr, ok := get(egress.Inputs, "spec", "egress", i, "to", 0, "ipBlock", "cidr").(string); ok {
-			allowed = append(allowed, cidr)
+			for j := range len(get(egress.Inputs, "spec", "egress", i, "ports").([]any)) {
+				allowed = append(allowed, fmt.Sprintf("%s %v/%v", cidr,
+					get(egress.Inputs, "spec", "egress", i, "ports", j, "protocol"), get(egress.Inputs, "spec", "egress", i, "ports", j, "port")))
+			}
 		}
 	}
-	want := []string{"169.254.169.254/32", "169.254.169.252/32", "199.36.153.8/30", "34.126.0.0/18"}
+	// GKE's Workload Identity page: on Dataplane V2, 169.254.169.252/32 on
+	// port 988 and 169.254.169.254/32 on port 80; then the endpoint's
+	// addresses and gRPC's direct connectivity, on HTTPS only.
+	want := []string{"169.254.169.254/32 TCP/80", "169.254.169.252/32 TCP/988", "199.36.153.8/30 TCP/443", "34.126.0.0/18 TCP/443"}
 	if !slices.Equal(allowed, want) {
-		t.Errorf("the egress policy lets the pods reach %v; want DNS and %v", allowed, want)
+		t.Errorf("the egress policy lets the pods reach %v; want DNS and exactly %v", allowed, want)
 	}
 	assertPath(t, egress, "kube-dns", "spec", "egress", 0, "to", 0, "podSelector", "matchLabels", "k8s-app")
+}
+
+// TestFlowLogsSampleTheSubnetwork: the subnetwork that gkewi creates records
+// its flows when asked.
+func TestFlowLogsSampleTheSubnetwork(t *testing.T) {
+	t.Parallel()
+	rec := mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:flowLogs": "true"}))
+	assertInputs(t, rec.one(t, subnetworkType, "gkewi-subnetwork"), map[string]any{
+		"logConfig.aggregationInterval": "INTERVAL_5_SEC",
+		"logConfig.flowSampling":        0.5,
+	})
 }
 
 // TestAPinnedCloudCLIImageRunsEveryContainer: a stack that pins the

@@ -32,6 +32,8 @@ const (
 	dnsZoneType             = "gcp:dns/managedZone:ManagedZone"
 	dnsRecordType           = "gcp:dns/recordSet:RecordSet"
 	kmsKeyMemberType        = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
+	serviceIdentityType     = "gcp:projects/serviceIdentity:ServiceIdentity"
+	peeringRoutesType       = "gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig"
 )
 
 // kind is what the tests know of a resource type.
@@ -68,6 +70,8 @@ var kinds = map[string]kind{
 	dnsZoneType:             {seconds: 10},
 	dnsRecordType:           {seconds: 5},
 	kmsKeyMemberType:        {seconds: 10}, // IAM policy read-modify-write
+	serviceIdentityType:     {seconds: 5},  // one API call; the agent may already exist
+	peeringRoutesType:       {seconds: 20}, // a peering update
 }
 
 // applyOrder are the Kubernetes kinds in the order they are applied.

@@ -406,7 +406,7 @@ func twoInstances(ctx *pulumi.Context) error {
 		_, err := components.NewWorkloadIdentityCronJob(ctx, name, &components.WorkloadIdentityCronJobArgs{
 			Project: "shared-project", Region: "asia-northeast1", Zone: "asia-northeast1-" + zone,
 			Network: name, Subnetwork: name, SubnetCIDR: "10.0.0.0/24", ClusterName: "reports",
-			MasterCIDR: "172.16.0.0/28", AuthorizedNetworks: []string{"192.0.2.0/24"},
+			MasterCIDR: "172.16.0.0/28", AuthorizedNetworks: pulumi.StringArray{pulumi.String("192.0.2.0/24")},
 			Namespace: "jobs", KubernetesServiceAccount: "runner", Schedule: "@daily",
 		})
 		if err != nil {

@@ -26,10 +26,12 @@ import (
 
 // Values the mocks hand out where a real provider computes them.
 const (
-	fakeEndpoint = "198.51.100.10"
-	fakeCA       = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"
-	testProject  = "gkewi"
-	testStack    = "dev"
+	// fakePeeringName is the peering GKE makes with the control plane's network.
+	fakePeeringName = "gke-n0123456789abcdef-1234-5678-peer"
+	fakeEndpoint    = "198.51.100.10"
+	fakeCA          = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"
+	testProject     = "gkewi"
+	testStack       = "dev"
 )
 
 // registration is one resource as the program registered it.
@@ -66,9 +68,10 @@ type recorder struct {
 // service account and a healthy cluster of every name, unless it says
 // otherwise.
 type world struct {
-	missingAccounts, missingClusters map[string]bool
-	// editCluster changes the cluster that a lookup finds.
-	editCluster func(cluster resource.PropertyMap)
+	missingAccounts, missingClusters, missingNetworks map[string]bool
+	// editCluster changes the cluster that a lookup finds, editSubnetwork
+	// the subnetwork.
+	editCluster, editSubnetwork func(found resource.PropertyMap)
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -120,18 +123,17 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 			"projectId": resource.NewProperty(project),
 			"number":    resource.NewProperty(fakeProjectNumber(project)),
 		}, nil
-	case "gcp:organizations/getClientConfig:getClientConfig":
-		return resource.PropertyMap{"accessToken": resource.NewProperty(fakeAccessToken)}, nil
 	case "gcp:serviceaccount/getAccount:getAccount":
 		return r.world.account(arg("accountId"))
 	case "gcp:container/getCluster:getCluster":
 		return r.world.cluster(arg("name"), arg("location"), arg("project"))
+	case "gcp:compute/getNetwork:getNetwork":
+		return r.world.network(arg("name"), arg("project"))
+	case "gcp:compute/getSubnetwork:getSubnetwork":
+		return r.world.subnetwork(arg("name"), arg("region"), arg("project"))
 	}
 	return nil, fmt.Errorf("unexpected invoke %s", args.Token)
 }
-
-// fakeAccessToken is the GCP provider's access token under the mocks.
-const fakeAccessToken = "ya29.mock-provider-token"
 
 // account is what getAccount finds for an email, as IAM answers it.
 func (w world) account(email string) (resource.PropertyMap, error) {
@@ -183,6 +185,48 @@ func (w world) cluster(name, location, project string) (resource.PropertyMap, er
 	return cluster, nil
 }
 
+// network is what getNetwork finds: a network of every name, unless the
+// world says otherwise.
+func (w world) network(name, project string) (resource.PropertyMap, error) {
+	if w.missingNetworks[name] {
+		return nil, fmt.Errorf("Error 404: The resource 'projects/%s/global/networks/%s' was not found, notFound", project, name)
+	}
+	return resource.PropertyMap{
+		"name":     resource.NewProperty(name),
+		"project":  resource.NewProperty(project),
+		"selfLink": resource.NewProperty(networkSelfLink(project, name)),
+	}, nil
+}
+
+// fakeSubnetworkCIDR is the primary range of every subnetwork a lookup finds.
+const fakeSubnetworkCIDR = "10.250.0.0/24"
+
+// subnetwork is what getSubnetwork finds: one with Private Google Access in
+// the network its name starts with, as gkewi names its own (NETWORK-REGION),
+// unless the world says otherwise.
+func (w world) subnetwork(name, region, project string) (resource.PropertyMap, error) {
+	if w.missingNetworks[name] {
+		return nil, fmt.Errorf("Error 404: The resource 'projects/%s/regions/%s/subnetworks/%s' was not found, notFound", project, region, name)
+	}
+	subnetwork := resource.PropertyMap{
+		"name":                  resource.NewProperty(name),
+		"region":                resource.NewProperty(region),
+		"project":               resource.NewProperty(project),
+		"network":               resource.NewProperty(networkSelfLink(project, strings.TrimSuffix(name, "-"+region))),
+		"ipCidrRange":           resource.NewProperty(fakeSubnetworkCIDR),
+		"privateIpGoogleAccess": resource.NewProperty(true),
+		"secondaryIpRanges":     resource.NewProperty([]resource.PropertyValue{}),
+	}
+	if w.editSubnetwork != nil {
+		w.editSubnetwork(subnetwork)
+	}
+	return subnetwork, nil
+}
+
+func networkSelfLink(project, name string) string {
+	return fmt.Sprintf("https://www.googleapis.com/compute/v1/projects/%s/global/networks/%s", project, name)
+}
+
 // fakeProjectNumber is the number the mocks give a project: twelve digits,
 // different for each project.
 func fakeProjectNumber(project string) string {
@@ -229,6 +273,12 @@ func computed(typ, name string, inputs resource.PropertyMap) (string, resource.P
 		}
 		masterAuth["clusterCaCertificate"] = resource.NewProperty(fakeCA)
 		out["masterAuth"] = resource.NewProperty(masterAuth)
+		private := resource.PropertyMap{}
+		if v, ok := inputs["privateClusterConfig"]; ok && v.IsObject() {
+			private = v.ObjectValue().Copy()
+		}
+		private["peeringName"] = resource.NewProperty(fakePeeringName)
+		out["privateClusterConfig"] = resource.NewProperty(private)
 		id = fmt.Sprintf("projects/%s/locations/%s/clusters/%s", str("project"), str("location"), str("name"))
 	}
 	return id, out

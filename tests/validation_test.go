@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -23,6 +24,15 @@ type badInput struct {
 var badInputs = []badInput{
 	{map[string]string{"gkewi:privateEndpoint": "true"}, "gkewi:authorizedNetworks[0]",
 		`"203.0.113.0/24" is a public range, which a private endpoint never answers`},
+	{map[string]string{"gkewi:privateEndpoint": "true", "gkewi:authorizedNetworks": `["10.8.0.0/24"]`}, "gkewi:privateEndpoint",
+		`"true" needs a network that exists before ` + "`pulumi up`" + `, with the machine that runs it inside or connected by Cloud VPN or Interconnect, ` +
+			`which no network created by the same ` + "`pulumi up`" + ` can have; set gkewi:existingNetwork and gkewi:existingSubnetwork, or set privateEndpoint to false`},
+	{onExistingNetwork(map[string]string{"gkewi:network": "gkewi-dev"}), "gkewi:network",
+		`"gkewi-dev" has no effect with gkewi:existingNetwork, which gkewi neither creates nor changes; remove it`},
+	{onExistingNetwork(map[string]string{"gkewi:subnetCidr": "10.0.0.0/24"}), "gkewi:subnetCidr", "has no effect with gkewi:existingNetwork"},
+	{onExistingNetwork(map[string]string{"gkewi:existingSubnetwork": unset}), "gkewi:existingSubnetwork", `"" is required`},
+	{onExistingNetwork(map[string]string{"gkewi:flowLogs": "true"}), "gkewi:flowLogs",
+		`"true" would change gkewi:existingSubnetwork, which gkewi does not own; turn flow logs on where that subnetwork is managed, and remove flowLogs`},
 	{map[string]string{"gkewi:maintenanceWindow": "3am"}, "gkewi:maintenanceWindow", `"3am" is not a time of day; allowed: HH:MM in UTC, such as 05:00`},
 	{map[string]string{"gkewi:maintenanceWindow": "24:00"}, "gkewi:maintenanceWindow", "is not a time of day"},
 	{map[string]string{"gkewi:restrictEgress": "none"}, "gkewi:restrictEgress", `"none" is not a way to reach Google's APIs; allowed: private, restricted, or no value for no restriction`},
@@ -171,8 +181,6 @@ var badInputs = []badInput{
 	{map[string]string{"gkewi:imageRegistryProject": "Acme"}, "gkewi:imageRegistryProject", "is not a project id"},
 	{withConfig(fixtures["existing-cluster"](), map[string]string{"gkewi:imageRegistryProject": "acme-images"}),
 		"gkewi:imageRegistryProject", "has no effect with an existing cluster"},
-	{map[string]string{"gkewi:kubernetesAuth": "accessToken", "gkewi:deleteUnreachable": "true"}, "gkewi:deleteUnreachable",
-		"with gkewi:kubernetesAuth accessToken would forget live objects once the token in state expires"},
 	{map[string]string{"gkewi:deleteUnreachable": "perhaps"}, "gkewi:deleteUnreachable", "is not a boolean"},
 	{map[string]string{"gkewi:kubeconfig": "cluster.kubeconfig"}, "gkewi:deletionProtection", "has no effect with an existing cluster"},
 	{map[string]string{"gkewi:clusterProject": "other-project"}, "gkewi:clusterProject", "is only for a cluster named by gkewi:kubeconfig; set gkewi:existingCluster and its project, or remove it"},
@@ -236,7 +244,8 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 		{"gcp:region": "northamerica-northeast1", "gcp:zone": "northamerica-northeast1-c"},
 		{"gkewi:image": "google/cloud-sdk:slim", "gkewi:cloudNat": "true"},
 		{"gkewi:maintenanceWindow": "23:59", "gkewi:dataplaneV2": "false", "gkewi:denyIngress": "false"},
-		{"gkewi:restrictEgress": "restricted", "gkewi:privateEndpoint": "true", "gkewi:authorizedNetworks": `["10.8.0.0/24"]`},
+		onExistingNetwork(map[string]string{"gkewi:restrictEgress": "restricted", "gkewi:privateEndpoint": "true", "gkewi:authorizedNetworks": `["10.8.0.0/24"]`}),
+		onExistingNetwork(map[string]string{"gkewi:podsCidr": "10.0.0.0/14"}),
 		{"gkewi:secretsEncryptionKey": "projects/my-keys/locations/asia-northeast1/keyRings/gke/cryptoKeys/secrets_1"},
 		{"gkewi:createNamespace": "false", "gkewi:namespace": "default"},
 		{"gkewi:serviceAccountEmail": "a-runner@other-project.iam.gserviceaccount.com", "gkewi:serviceAccountProject": "other-project"},
@@ -324,7 +333,7 @@ func TestComponentValidatesItsOwnArgsBeforeRegisteringAnything(t *testing.T) {
 		_, err := components.NewWorkloadIdentityCronJob(ctx, "job", &components.WorkloadIdentityCronJobArgs{
 			Project: "p", Region: "europe-west1", Zone: "europe-west1-b", Network: "n", Subnetwork: "s",
 			SubnetCIDR: "10.0.0.0/24", ClusterName: "c", MasterCIDR: "172.16.0.0/28",
-			AuthorizedNetworks: []string{"192.0.2.0/24"}, Namespace: "jobs", KubernetesServiceAccount: "runner",
+			AuthorizedNetworks: pulumi.StringArray{pulumi.String("192.0.2.0/24")}, Namespace: "jobs", KubernetesServiceAccount: "runner",
 			Schedule: "every day", Roles: []string{"iam.serviceAccounts.get"},
 		})
 		return err
@@ -379,3 +388,14 @@ func FuzzParse(f *testing.F) {
 
 // devConfig is the dev fixture, made once for the fuzzer.
 var devConfig = devFixture()
+
+// onExistingNetwork sets changes on the dev stack moved to an existing
+// network, which names no network of its own to create.
+func onExistingNetwork(changes map[string]string) map[string]string {
+	moved := map[string]string{
+		"gkewi:existingNetwork": "gkewi-dev", "gkewi:existingSubnetwork": "gkewi-dev-asia-northeast1",
+		"gkewi:network": unset, "gkewi:subnetwork": unset, "gkewi:subnetCidr": unset,
+	}
+	maps.Copy(moved, changes)
+	return moved
+}

@@ -1,9 +1,11 @@
 #!/bin/sh
 # drift.sh STACK: does the live infrastructure still match the code?
 #
-# Runs `pulumi preview --refresh --expect-no-changes` on the stack, as the
-# drift workflow does every day, and writes the result to the run's summary
-# ($GITHUB_STEP_SUMMARY): the diff when something changed outside Pulumi.
+# Runs `pulumi preview --refresh --run-program --expect-no-changes` on the
+# stack, as the drift workflow does every day, and writes the result to the
+# run's summary ($GITHUB_STEP_SUMMARY): the diff when something changed
+# outside Pulumi. --run-program refreshes with the providers' configuration
+# as the program computes it now, not as the state last held it.
 # Exits 0 when nothing drifted, 1 when something did, 2 when the preview
 # itself failed (credentials, state lock, a bad configuration).
 set -u
@@ -14,7 +16,7 @@ output=$(mktemp)
 trap 'rm -f "$output"' EXIT
 
 status=0
-pulumi preview --stack "$stack" --refresh --expect-no-changes --diff --non-interactive --color=never \
+pulumi preview --stack "$stack" --refresh --run-program --expect-no-changes --diff --non-interactive --color=never \
   >"$output" 2>&1 || status=$?
 cat "$output"
 

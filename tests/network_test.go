@@ -1,0 +1,156 @@
+package tests
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/gkewi/gkewi/components"
+)
+
+// TestAPrivateEndpointRunsOnAnExistingNetwork: the hardened stack's cluster
+// sits on the network that the runner reaches, which gkewi neither creates
+// nor changes: GKE adds the pods' and services' ranges to its subnetwork, and
+// the VPC's routes, the VPN's among them, are exported to the control plane
+// so that its answers find their way back.
+func TestAPrivateEndpointRunsOnAnExistingNetwork(t *testing.T) {
+	t.Parallel()
+	rec := mustRecord(t, stackConfig(t, "hardened"), inStack("hardened"))
+	assertNone(t, rec, networkType, subnetworkType)
+	project := "my-gkewi-hardened-project"
+	cluster := rec.one(t, clusterType, "gkewi-cluster")
+	assertInputs(t, cluster, map[string]any{
+		"network":    "projects/" + project + "/global/networks/gkewi-hardened",
+		"subnetwork": "projects/" + project + "/regions/europe-west1/subnetworks/gkewi-hardened-europe-west1",
+		"ipAllocationPolicy.clusterIpv4CidrBlock":               components.DefaultPodsCIDR,
+		"ipAllocationPolicy.servicesIpv4CidrBlock":              components.DefaultServicesCIDR,
+		"privateClusterConfig.enablePrivateEndpoint":            true,
+		"privateClusterConfig.masterGlobalAccessConfig.enabled": true,
+	})
+	routes := rec.one(t, peeringRoutesType, "gkewi-control-plane-routes")
+	assertInputs(t, routes, map[string]any{
+		"network": "gkewi-hardened", "peering": fakePeeringName, "exportCustomRoutes": true, "importCustomRoutes": false,
+	})
+	for _, zone := range rec.byType(dnsZoneType) {
+		assertPath(t, zone, "projects/"+project+"/global/networks/gkewi-hardened", "privateVisibilityConfig", "networks", 0, "networkUrl")
+	}
+	for _, lookup := range []string{"gcp:compute/getNetwork:getNetwork", "gcp:compute/getSubnetwork:getSubnetwork"} {
+		if !slices.Contains(rec.invokes, lookup) {
+			t.Errorf("the preflight never calls %s", lookup)
+		}
+	}
+	if dev := mustRecord(t, devFixture()); len(dev.byType(peeringRoutesType)) > 0 {
+		t.Error("a cluster with a public endpoint exports the VPC's routes to its control plane")
+	}
+}
+
+func TestAnExistingNetworkThatPrivateNodesCannotUseIsRefusedWithTheFix(t *testing.T) {
+	t.Parallel()
+	setSubnetwork := func(key string, value resource.PropertyValue) world {
+		return world{editSubnetwork: func(s resource.PropertyMap) { s[resource.PropertyKey(key)] = value }}
+	}
+	for _, c := range []struct {
+		name  string
+		world world
+		words string
+	}{
+		{"missing network", world{missingNetworks: map[string]bool{"gkewi-hardened": true}},
+			`gkewi:existingNetwork: "gkewi-hardened" cannot be read in project my-gkewi-hardened-project (`},
+		{"missing subnetwork", world{missingNetworks: map[string]bool{"gkewi-hardened-europe-west1": true}},
+			`gkewi:existingSubnetwork: "gkewi-hardened-europe-west1" cannot be read in project my-gkewi-hardened-project, region europe-west1 (`},
+		{"no private google access", setSubnetwork("privateIpGoogleAccess", resource.NewProperty(false)),
+			"has Private Google Access off, so private nodes reach no Google API or registry; turn it on with " +
+				"`gcloud compute networks subnets update gkewi-hardened-europe-west1 --region=europe-west1 --project=my-gkewi-hardened-project --enable-private-ip-google-access`"},
+		{"another network", setSubnetwork("network", resource.NewProperty(networkSelfLink("my-gkewi-hardened-project", "shared-vpc"))),
+			`"gkewi-hardened-europe-west1" is in network shared-vpc, not in gkewi:existingNetwork gkewi-hardened`},
+		{"overlapping range", setSubnetwork("ipCidrRange", resource.NewProperty("10.16.0.0/20")),
+			`gkewi:podsCidr: "10.16.0.0/14" overlaps 10.16.0.0/20, a range of gkewi:existingSubnetwork gkewi-hardened-europe-west1`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rec, err := recordRun(t, stackConfig(t, "hardened"), inStack("hardened"), inWorld(c.world))
+			if err == nil || !strings.Contains(err.Error(), c.words) {
+				t.Fatalf("error %v lacks %q", err, c.words)
+			}
+			assertOnlyTheComponent(t, rec)
+		})
+	}
+}
+
+// TestFlippingThePrivateEndpointOfALiveClusterIsRefused: GKE refuses to
+// change the endpoint of a VPC-peering cluster after minutes of `pulumi up`,
+// so the preview refuses it, from the live cluster's setting.
+func TestFlippingThePrivateEndpointOfALiveClusterIsRefused(t *testing.T) {
+	t.Parallel()
+	livePrivateEndpoint := func(on bool) world {
+		return world{editCluster: func(c resource.PropertyMap) {
+			c["privateClusterConfigs"] = resource.NewProperty([]resource.PropertyValue{
+				resource.NewProperty(resource.PropertyMap{"enablePrivateEndpoint": resource.NewProperty(on)}),
+			})
+		}}
+	}
+	for _, c := range []struct {
+		stack string
+		live  bool
+		words string
+	}{
+		{"hardened", false, `gkewi:privateEndpoint: "true" would turn the private endpoint of cluster gkewi-hardened on, which GKE refuses for a cluster reached over VPC peering`},
+		{"dev", true, `gkewi:privateEndpoint: "false" would turn the private endpoint of cluster gkewi-dev off`},
+	} {
+		t.Run(c.stack, func(t *testing.T) {
+			t.Parallel()
+			rec, err := recordRun(t, stackConfig(t, c.stack), inStack(c.stack), inWorld(livePrivateEndpoint(c.live)))
+			if err == nil || !strings.Contains(err.Error(), c.words) || !strings.Contains(err.Error(), fmt.Sprintf("keep privateEndpoint %v", c.live)) {
+				t.Fatalf("error %v lacks %q and the way out", err, c.words)
+			}
+			assertOnlyTheComponent(t, rec)
+			if _, err := recordRun(t, stackConfig(t, c.stack), inStack(c.stack), inWorld(livePrivateEndpoint(!c.live))); err != nil {
+				t.Errorf("a live cluster with the stack's own setting is refused: %v", err)
+			}
+		})
+	}
+}
+
+// TestEgressToGoogleReachesTheRegistriesToo: with either option, the VPC
+// resolves googleapis.com, gcr.io and pkg.dev to the option's addresses, as
+// Google's recipes do, so that image pulls take the same path as API calls.
+func TestEgressToGoogleReachesTheRegistriesToo(t *testing.T) {
+	t.Parallel()
+	for option, endpoint := range map[string]struct {
+		host  string
+		addrs []any
+	}{
+		"private":    {"private.googleapis.com.", []any{"199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"}},
+		"restricted": {"restricted.googleapis.com.", []any{"199.36.153.4", "199.36.153.5", "199.36.153.6", "199.36.153.7"}},
+	} {
+		t.Run(option, func(t *testing.T) {
+			t.Parallel()
+			rec := mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:restrictEgress": option}))
+			want := map[string]struct{ a, cname string }{
+				"googleapis": {endpoint.host, "*.googleapis.com."},
+				"gcr-io":     {"gcr.io.", "*.gcr.io."},
+				"pkg-dev":    {"pkg.dev.", "*.pkg.dev."},
+			}
+			if zones := len(rec.byType(dnsZoneType)); zones != len(want) {
+				t.Errorf("%d private zones; want %d", zones, len(want))
+			}
+			for suffix, names := range want {
+				zone := rec.one(t, dnsZoneType, "gkewi-"+suffix+"-zone")
+				assertInputs(t, zone, map[string]any{"visibility": "private", "name": "gkewi-dev-" + suffix})
+				a := rec.one(t, dnsRecordType, "gkewi-"+suffix+"-a")
+				assertInputs(t, a, map[string]any{"name": names.a, "type": "A"})
+				assertPath(t, a, endpoint.addrs, "rrdatas")
+				cname := rec.one(t, dnsRecordType, "gkewi-"+suffix+"-cname")
+				assertInputs(t, cname, map[string]any{"name": names.cname, "type": "CNAME"})
+				target := names.a
+				if suffix == "googleapis" {
+					target = endpoint.host
+				}
+				assertPath(t, cname, []any{target}, "rrdatas")
+			}
+		})
+	}
+}

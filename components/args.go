@@ -113,7 +113,7 @@ type WorkloadIdentityCronJobArgs struct {
 	// KubernetesAuth is how gkewi authenticates to a GKE cluster it creates
 	// or names: "authPlugin" (gke-gcloud-auth-plugin with Application
 	// Default Credentials) or "accessToken" (the token in
-	// GOOGLE_OAUTH_ACCESS_TOKEN or CLOUDSDK_AUTH_ACCESS_TOKEN, read when the
+	// CLOUDSDK_AUTH_ACCESS_TOKEN or GOOGLE_OAUTH_ACCESS_TOKEN, read when the
 	// Kubernetes provider runs, for credentials that are only a token).
 	// Optional; default: authPlugin.
 	KubernetesAuth string `pulumi:"kubernetesAuth,optional"`
@@ -133,10 +133,12 @@ type WorkloadIdentityCronJobArgs struct {
 	// Required unless the cluster or ExistingNetwork exists.
 	SubnetCIDR string `pulumi:"subnetCidr,optional" gkewi:"newCluster"`
 	// ExistingNetwork is a VPC of Project that exists before `pulumi up`,
-	// looked up during preview, for the new cluster instead of Network:
-	// gkewi neither creates nor changes it. PrivateEndpoint needs one, with
-	// the machine that runs `pulumi up` inside it or connected to it by Cloud
-	// VPN or Interconnect. Optional.
+	// looked up during preview, for the new cluster instead of Network.
+	// gkewi leaves its settings alone, but binds RestrictEgress's DNS zones to
+	// it, which every VM in it then resolves through, and exports its routes
+	// to a private control plane. PrivateEndpoint needs one, with the machine
+	// that runs `pulumi up` inside it or connected to it by Cloud VPN or
+	// Interconnect. Not with CloudNAT. Optional.
 	ExistingNetwork string `pulumi:"existingNetwork,optional" gkewi:"newCluster"`
 	// ExistingSubnetwork is a subnetwork of ExistingNetwork in Region, with
 	// Private Google Access on, for the nodes; GKE adds the pods' and
@@ -157,10 +159,11 @@ type WorkloadIdentityCronJobArgs struct {
 	// not change. Optional; default: false.
 	FlowLogs bool `pulumi:"flowLogs,optional" gkewi:"newCluster"`
 	// RestrictEgress lets the job's pods reach only DNS, the GKE metadata
-	// server and Google's APIs: "private" through private.googleapis.com, or
-	// "restricted" through restricted.googleapis.com (only the APIs that VPC
-	// Service Controls supports), with a private Cloud DNS zone that resolves
-	// *.googleapis.com there for the whole VPC. The pods then reach nothing
+	// server and Google's APIs and registries: "private" through
+	// private.googleapis.com, or "restricted" through
+	// restricted.googleapis.com (only the APIs that VPC Service Controls
+	// supports), with private Cloud DNS zones that resolve *.googleapis.com,
+	// gcr.io and pkg.dev there for the whole VPC. The pods then reach nothing
 	// else: no other Google host, no internet. Needs DataplaneV2.
 	// Optional; default: no restriction.
 	RestrictEgress string `pulumi:"restrictEgress,optional" gkewi:"newCluster"`

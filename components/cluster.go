@@ -27,12 +27,14 @@ const (
 type clusterArgs struct {
 	Project, Zone, Name string
 	// Auth and DeleteUnreachable configure the Kubernetes provider.
-	Auth                                string
-	DeleteUnreachable                   *bool
-	Network                             *network
-	MasterCIDR                          string
+	Auth              string
+	DeleteUnreachable *bool
+	Network           *network
+	MasterCIDR        string
+	// AuthorizedNetworks given as an Output are checked once known, with
+	// AllowAnywhere and PrivateEndpoint as the rules' context.
 	AuthorizedNetworks                  pulumi.StringArrayInput
-	AllowAnywhere                       bool // checks AuthorizedNetworks given as an Output
+	AllowAnywhere                       bool
 	DeletionProtection                  bool
 	NodePoolName, MachineType, DiskType string
 	NodeCount, DiskSizeGB               int
@@ -230,7 +232,10 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 	if err != nil {
 		return nil, fmt.Errorf("creating cluster: %w", err)
 	}
-	if err := exportRoutesToControlPlane(ctx, name, args, gke, parts); err != nil {
+	// The Kubernetes objects wait for the route export: without it a client
+	// over a VPN gets no answer from a private endpoint.
+	routes, err := exportRoutesToControlPlane(ctx, name, args, gke, parts)
+	if err != nil {
 		return nil, err
 	}
 	pool, err := newNodePool(ctx, name, args, gke.Name, nodeSA.Email, parts)
@@ -246,7 +251,7 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 			return clusterAccess{Project: args.Project, Location: args.Zone, Name: v[0].(string),
 				Endpoint: v[1].(string), CACertificate: v[2].(string)}
 		}).(pulumi.AnyOutput)
-	kubeconfig, provider, err := gkeProvider(ctx, name, access, args.Auth, args.DeleteUnreachable, parts)
+	kubeconfig, provider, err := gkeProvider(ctx, name, access, args.Auth, args.DeleteUnreachable, parts, routes...)
 	if err != nil {
 		return nil, err
 	}

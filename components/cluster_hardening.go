@@ -74,11 +74,11 @@ func ipAllocationPolicy(net *network) *container.ClusterIpAllocationPolicyArgs {
 // Peering Routes Config Gke"). Nothing is imported from the control plane.
 func exportRoutesToControlPlane(ctx *pulumi.Context, name string, args clusterArgs, gke *container.Cluster,
 	parts partOptions,
-) error {
+) ([]pulumi.Resource, error) {
 	if !args.PrivateEndpoint {
-		return nil
+		return nil, nil
 	}
-	_, err := compute.NewNetworkPeeringRoutesConfig(ctx, name+"-control-plane-routes", &compute.NetworkPeeringRoutesConfigArgs{
+	routes, err := compute.NewNetworkPeeringRoutesConfig(ctx, name+"-control-plane-routes", &compute.NetworkPeeringRoutesConfigArgs{
 		Project:            pulumi.String(args.Project),
 		Network:            args.Network.NetworkName,
 		Peering:            gke.PrivateClusterConfig.PeeringName().Elem(),
@@ -86,9 +86,9 @@ func exportRoutesToControlPlane(ctx *pulumi.Context, name string, args clusterAr
 		ImportCustomRoutes: pulumi.Bool(false),
 	}, parts.google()...)
 	if err != nil {
-		return fmt.Errorf("exporting the VPC's routes to the control plane: %w", err)
+		return nil, fmt.Errorf("exporting the VPC's routes to the control plane: %w", err)
 	}
-	return nil
+	return []pulumi.Resource{routes}, nil
 }
 
 func binaryAuthorization(enforce bool) *container.ClusterBinaryAuthorizationArgs {

@@ -96,14 +96,18 @@ func indent(text, prefix string) string {
 // get. Neither holds a token. Both are secret: they name the cluster's
 // endpoint and CA.
 func gkeProvider(ctx *pulumi.Context, name string, access pulumi.AnyOutput, auth string, deleteUnreachable *bool,
-	parts partOptions,
+	parts partOptions, reachableAfter ...pulumi.Resource,
 ) (pulumi.StringOutput, *kubernetes.Provider, error) {
 	userKubeconfig := secretString(access.ApplyT(func(c any) string { return c.(clusterAccess).pluginKubeconfig() }))
 	providerKubeconfig := userKubeconfig
 	if auth == AccessToken {
 		providerKubeconfig = secretString(access.ApplyT(func(c any) string { return c.(clusterAccess).tokenKubeconfig() }))
 	}
-	provider, err := kubernetesProvider(ctx, name, providerKubeconfig, deleteUnreachable, parts.google()...)
+	opts := parts.google()
+	if len(reachableAfter) > 0 {
+		opts = append(opts, pulumi.DependsOn(reachableAfter))
+	}
+	provider, err := kubernetesProvider(ctx, name, providerKubeconfig, deleteUnreachable, opts...)
 	return userKubeconfig, provider, err
 }
 

@@ -51,8 +51,10 @@ type network struct {
 // options ask for: Cloud NAT, and the DNS zones of the private or restricted
 // Google endpoints.
 func newNetwork(ctx *pulumi.Context, name string, args networkArgs, parts partOptions) (*network, error) {
-	net := useExistingNetwork(args)
-	if !args.Existing {
+	var net *network
+	if args.Existing {
+		net = useExistingNetwork(args)
+	} else {
 		var err error
 		if net, err = newVPC(ctx, name, args, parts); err != nil {
 			return nil, err

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
+	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
@@ -56,11 +58,12 @@ func preflight(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, parts partOpt
 			found.cluster = cluster
 		}
 	}
-	if a.ExistingNetwork != "" {
-		problems = append(problems, existingNetworkProblems(ctx, a, opts...)...)
-	}
 	if !a.existingCluster() {
-		problems = append(problems, privateEndpointChange(ctx, a, opts...)...)
+		own := lookUpOwnCluster(ctx, a, opts...)
+		problems = append(problems, privateEndpointProblems(a, own)...)
+		if a.ExistingNetwork != "" {
+			problems = append(problems, existingNetworkProblems(ctx, a, own, opts...)...)
+		}
 	}
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
@@ -124,11 +127,81 @@ func (c *liveCluster) workloadIdentityProblems(pool string) []Problem {
 	return nil
 }
 
+// lookUpOwnCluster finds the cluster that the stack creates, if it exists:
+// nil on a first deploy, when GKE has no such cluster or its API is still
+// off. Another failure is only a warning, since the checks that need the
+// live cluster then fall back to what the arguments say.
+func lookUpOwnCluster(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, opts ...pulumi.InvokeOption) *container.LookupClusterResult {
+	live, err := container.LookupCluster(ctx, &container.LookupClusterArgs{
+		Name: a.ClusterName, Location: &a.Zone, Project: &a.Project,
+	}, opts...)
+	if err != nil {
+		if !absent(err) {
+			_ = ctx.Log.Warn(fmt.Sprintf("gkewi could not read cluster %s to compare it with the stack (%v); "+
+				"the preview checks the arguments alone", a.ClusterName, err), nil)
+		}
+		return nil
+	}
+	return live
+}
+
+// absent tells whether a lookup failed because the thing is not there yet:
+// Google's 404, or its API not yet enabled in a new project.
+func absent(err error) bool {
+	message := err.Error()
+	return strings.Contains(message, "Error 404") || strings.Contains(message, "notFound") ||
+		strings.Contains(message, "SERVICE_DISABLED") || strings.Contains(message, "has not been used in project")
+}
+
+// privateEndpointProblems refuses a private endpoint that no runner could
+// reach, and a change of the setting on a live cluster.
+//
+// The endpoint is reached only from inside the cluster's VPC or over Cloud
+// VPN or Interconnect into it, never from a network peered with it (GKE's
+// private cluster concepts: VPC Network Peering is not transitive), and no
+// runner sits in a VPC that the same `pulumi up` creates. So it needs
+// ExistingNetwork, unless the live cluster has it already: such a stack
+// keeps running as it is.
+//
+// The GCP provider updates the setting in place (its ForceNew went in
+// terraform-provider-google v4.45.0, so pulumi-gcp v7.38.0 previews an
+// update), but GKE refuses the update for clusters whose control plane is
+// reached over VPC peering, as gkewi's are (they set masterIpv4CidrBlock):
+// "Error 400: Updating private endpoint on vpc peering private clusters is
+// not supported" (terraform-google-modules/terraform-google-kubernetes-engine#1919),
+// after minutes of `pulumi up`.
+func privateEndpointProblems(a WorkloadIdentityCronJobArgs, live *container.LookupClusterResult) []Problem {
+	if live != nil && len(live.PrivateClusterConfigs) > 0 {
+		if was := live.PrivateClusterConfigs[0].EnablePrivateEndpoint; was != a.PrivateEndpoint {
+			return []Problem{{Key: "privateEndpoint", Value: fmt.Sprint(a.PrivateEndpoint), Message: fmt.Sprintf(
+				"would turn the private endpoint of cluster %s %s, which GKE refuses for a cluster reached over VPC peering, and replacing the protected cluster is no way either; "+
+					"keep privateEndpoint %v, or deploy a new stack with the setting you want, move the job's users to it, then destroy this one "+
+					"(if %s is not this stack's cluster, choose another {clusterName})",
+				a.ClusterName, onOff(a.PrivateEndpoint), was, a.ClusterName)}}
+		}
+		return nil
+	}
+	if a.PrivateEndpoint && a.ExistingNetwork == "" {
+		return []Problem{{Key: "privateEndpoint", Value: "true", Message: "needs a network that exists before `pulumi up`, with the machine that runs it inside or connected by Cloud VPN or Interconnect, " +
+			"which no network created by the same `pulumi up` can have; set {existingNetwork} and {existingSubnetwork}, or set privateEndpoint to false"}}
+	}
+	return nil
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
 // existingNetworkProblems looks up the network and subnetwork that the args
 // name, and checks that private nodes can use them: the subnetwork is in the
-// network, has Private Google Access on, and its range overlaps none of the
-// cluster's.
-func existingNetworkProblems(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, opts ...pulumi.InvokeOption) []Problem {
+// network, has Private Google Access on, and its ranges overlap none of the
+// cluster's, but for those that GKE added for the live cluster itself.
+func existingNetworkProblems(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, own *container.LookupClusterResult,
+	opts ...pulumi.InvokeOption,
+) []Problem {
 	if _, err := compute.LookupNetwork(ctx, &compute.LookupNetworkArgs{Name: a.ExistingNetwork, Project: &a.Project}, opts...); err != nil {
 		return []Problem{{Key: "existingNetwork", Value: a.ExistingNetwork, Message: fmt.Sprintf(
 			"cannot be read in project %s (%v); allowed: an existing VPC that the deployer may read (roles/compute.networkViewer)", a.Project, err)}}
@@ -151,61 +224,42 @@ func existingNetworkProblems(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs,
 		problems = append(problems, problem("has Private Google Access off, so private nodes reach no Google API or registry; "+
 			"turn it on with `gcloud compute networks subnets update %s --region=%s --project=%s --enable-private-ip-google-access`", a.ExistingSubnetwork, a.Region, a.Project))
 	}
-	return append(problems, overlapsSubnetwork(a, subnet)...)
+	return append(problems, overlapsSubnetwork(a, subnet, clusterRangeNames(own))...)
+}
+
+// clusterRangeNames are the subnetwork's secondary ranges that the live
+// cluster uses, which GKE added for it from PodsCIDR and ServicesCIDR.
+func clusterRangeNames(live *container.LookupClusterResult) []string {
+	var names []string
+	if live != nil {
+		for _, policy := range live.IpAllocationPolicies {
+			names = append(names, policy.ClusterSecondaryRangeName, policy.ServicesSecondaryRangeName)
+		}
+	}
+	return names
 }
 
 // overlapsSubnetwork refuses a range of the cluster that overlaps a range
-// the existing subnetwork already has.
-func overlapsSubnetwork(a WorkloadIdentityCronJobArgs, subnet *compute.LookupSubnetworkResult) []Problem {
+// the existing subnetwork already has for something else.
+func overlapsSubnetwork(a WorkloadIdentityCronJobArgs, subnet *compute.LookupSubnetworkResult, ours []string) []Problem {
 	taken := []string{subnet.IpCidrRange}
 	for _, r := range subnet.SecondaryIpRanges {
-		taken = append(taken, r.IpCidrRange)
+		if !slices.Contains(ours, r.RangeName) {
+			taken = append(taken, r.IpCidrRange)
+		}
 	}
 	var problems []Problem
-	for key, value := range map[string]string{"podsCidr": a.PodsCIDR, "servicesCidr": a.ServicesCIDR, "masterCidr": a.MasterCIDR} {
-		ours, err := netip.ParsePrefix(value)
+	for _, r := range []struct{ key, value string }{{"podsCidr", a.PodsCIDR}, {"servicesCidr", a.ServicesCIDR}, {"masterCidr", a.MasterCIDR}} {
+		wanted, err := netip.ParsePrefix(r.value)
 		if err != nil {
 			continue
 		}
 		for _, cidr := range taken {
-			if theirs, err := netip.ParsePrefix(cidr); err == nil && ours.Overlaps(theirs) {
-				problems = append(problems, Problem{Key: key, Value: value, Message: fmt.Sprintf(
+			if theirs, err := netip.ParsePrefix(cidr); err == nil && wanted.Overlaps(theirs) {
+				problems = append(problems, Problem{Key: r.key, Value: r.value, Message: fmt.Sprintf(
 					"overlaps %s, a range of {existingSubnetwork} %s; allowed: a range disjoint from the subnetwork's", cidr, a.ExistingSubnetwork)})
 			}
 		}
 	}
 	return problems
-}
-
-// privateEndpointChange refuses to open or close the private endpoint of a
-// cluster that exists. The GCP provider updates the setting in place (its
-// ForceNew went in terraform-provider-google v4.45.0, so pulumi-gcp v7.38.0
-// previews an update), but GKE refuses the update for clusters whose control
-// plane is reached over VPC peering, as gkewi's are (they set
-// masterIpv4CidrBlock): "Error 400: Updating private endpoint on vpc peering
-// private clusters is not supported"
-// (terraform-google-modules/terraform-google-kubernetes-engine#1919), after
-// minutes of `pulumi up`. A cluster that the lookup cannot find, or whose
-// setting it does not report, is left to GKE.
-func privateEndpointChange(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, opts ...pulumi.InvokeOption) []Problem {
-	live, err := container.LookupCluster(ctx, &container.LookupClusterArgs{
-		Name: a.ClusterName, Location: &a.Zone, Project: &a.Project,
-	}, opts...)
-	if err != nil || len(live.PrivateClusterConfigs) == 0 {
-		return nil
-	}
-	if was := live.PrivateClusterConfigs[0].EnablePrivateEndpoint; was != a.PrivateEndpoint {
-		return []Problem{{Key: "privateEndpoint", Value: fmt.Sprint(a.PrivateEndpoint), Message: fmt.Sprintf(
-			"would turn the private endpoint of cluster %s %s, which GKE refuses for a cluster reached over VPC peering, and replacing the protected cluster is no way either; "+
-				"keep privateEndpoint %v, or deploy a new stack with the setting you want, move the job's users to it, then destroy this one",
-			a.ClusterName, onOff(a.PrivateEndpoint), was)}}
-	}
-	return nil
-}
-
-func onOff(on bool) string {
-	if on {
-		return "on"
-	}
-	return "off"
 }

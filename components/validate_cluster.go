@@ -226,30 +226,27 @@ func (v *validator) clusterToCreate(a WorkloadIdentityCronJobArgs) {
 }
 
 // network checks the VPC: one that gkewi creates, or one that exists, which
-// a private endpoint needs. The endpoint is reached only from inside the
-// cluster's VPC or over Cloud VPN or Interconnect into it, never from a
-// network peered with it (GKE's private cluster concepts: VPC Network
-// Peering is not transitive), and no runner sits in a VPC that the same
-// `pulumi up` creates.
+// a private endpoint needs (the preflight refuses one without it, once it
+// knows whether the live cluster has it already). gkewi never changes an
+// existing network's own settings, nor adds a NAT for all its subnetworks.
 func (v *validator) network(a WorkloadIdentityCronJobArgs) {
 	if a.ExistingNetwork == "" && a.ExistingSubnetwork == "" {
 		v.gcpName("network", a.Network, maxNetworkNameLength)
 		v.gcpName("subnetwork", a.Subnetwork, maxNetworkNameLength)
-		if a.PrivateEndpoint {
-			v.add("privateEndpoint", "true", "needs a network that exists before `pulumi up`, with the machine that runs it inside or connected by Cloud VPN or Interconnect, "+
-				"which no network created by the same `pulumi up` can have; set {existingNetwork} and {existingSubnetwork}, or set privateEndpoint to false")
-		}
 		return
 	}
 	v.gcpName("existingNetwork", a.ExistingNetwork, maxNetworkNameLength)
 	v.gcpName("existingSubnetwork", a.ExistingSubnetwork, maxNetworkNameLength)
-	for key, value := range map[string]string{"network": a.Network, "subnetwork": a.Subnetwork, "subnetCidr": a.SubnetCIDR} {
-		if value != "" {
-			v.add(key, value, "has no effect with {existingNetwork}, which gkewi neither creates nor changes; remove it")
+	for _, f := range []struct{ key, value string }{{"network", a.Network}, {"subnetwork", a.Subnetwork}, {"subnetCidr", a.SubnetCIDR}} {
+		if f.value != "" {
+			v.add(f.key, f.value, "has no effect with {existingNetwork}, whose network and subnetwork gkewi does not create; remove it")
 		}
 	}
 	if a.FlowLogs {
 		v.add("flowLogs", "true", "would change {existingSubnetwork}, which gkewi does not own; turn flow logs on where that subnetwork is managed, and remove flowLogs")
+	}
+	if a.CloudNAT {
+		v.add("cloudNat", "true", "would add a Cloud NAT for every subnetwork of {existingNetwork}, which gkewi does not own; give that network its own NAT, and remove cloudNat")
 	}
 }
 

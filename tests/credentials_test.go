@@ -145,7 +145,7 @@ func accessTokenExec(t *testing.T) *clientcmdapi.ExecConfig {
 func TestExecCredentialPrintsTheTokenOfTheEnvironment(t *testing.T) {
 	t.Parallel()
 	credential := accessTokenExec(t)
-	unset := "neither GOOGLE_OAUTH_ACCESS_TOKEN nor CLOUDSDK_AUTH_ACCESS_TOKEN is set"
+	unset := "neither CLOUDSDK_AUTH_ACCESS_TOKEN nor GOOGLE_OAUTH_ACCESS_TOKEN is set"
 	for _, c := range []struct {
 		name                 string
 		env                  []string
@@ -153,7 +153,7 @@ func TestExecCredentialPrintsTheTokenOfTheEnvironment(t *testing.T) {
 	}{
 		{"the GCP provider's variable", []string{googleTokenVariable + "=ya29.google"}, "ya29.google", ""},
 		{"gcloud's variable", []string{gcloudTokenVariable + "=ya29.gcloud"}, "ya29.gcloud", ""},
-		{"both, the GCP provider's first", []string{googleTokenVariable + "=ya29.google", gcloudTokenVariable + "=ya29.gcloud"}, "ya29.google", ""},
+		{"both, gcloud's first", []string{googleTokenVariable + "=ya29.google", gcloudTokenVariable + "=ya29.gcloud"}, "ya29.gcloud", ""},
 		{"neither", nil, "", unset},
 		{"empty", []string{googleTokenVariable + "=", gcloudTokenVariable + "="}, "", unset},
 		{"not a token", []string{googleTokenVariable + `=ya29."}`}, "", "is not an OAuth access token"},

@@ -165,7 +165,7 @@ func TestAccessTokenAuthReadsTheTokenAtRunTimeAndKeepsItOutOfTheOutput(t *testin
 		// That the token stays out of it, whatever the token, is
 		// TestKubernetesProviderInputsHoldNoTokenAndStayTheSameAcrossTokens.
 		if !strings.Contains(kubeconfig, "command: sh") || strings.Contains(kubeconfig, "token:") ||
-			strings.Contains(kubeconfig, "gke-gcloud-auth-plugin") {
+			strings.Contains(kubeconfig, "command: gke-gcloud-auth-plugin") {
 			t.Errorf("the provider does not read the token from the environment:\n%s", kubeconfig)
 		}
 		if !provider.Inputs["kubeconfig"].ContainsSecrets() {

@@ -12,8 +12,8 @@ import (
 )
 
 // TestAPrivateEndpointRunsOnAnExistingNetwork: the hardened stack's cluster
-// sits on the network that the runner reaches, which gkewi neither creates
-// nor changes: GKE adds the pods' and services' ranges to its subnetwork, and
+// sits on the network that the runner reaches, which gkewi does not create:
+// GKE adds the pods' and services' ranges to its subnetwork, and
 // the VPC's routes, the VPN's among them, are exported to the control plane
 // so that its answers find their way back.
 func TestAPrivateEndpointRunsOnAnExistingNetwork(t *testing.T) {
@@ -34,6 +34,9 @@ func TestAPrivateEndpointRunsOnAnExistingNetwork(t *testing.T) {
 	assertInputs(t, routes, map[string]any{
 		"network": "gkewi-hardened", "peering": fakePeeringName, "exportCustomRoutes": true, "importCustomRoutes": false,
 	})
+	if provider := rec.one(t, kubernetesProvider, "gkewi-kubernetes"); !slices.Contains(provider.DependsOn, routes.Name) {
+		t.Error("the Kubernetes objects do not wait for the route export, so a client over a VPN could time out on the first up")
+	}
 	for _, zone := range rec.byType(dnsZoneType) {
 		assertPath(t, zone, "projects/"+project+"/global/networks/gkewi-hardened", "privateVisibilityConfig", "networks", 0, "networkUrl")
 	}
@@ -80,18 +83,76 @@ func TestAnExistingNetworkThatPrivateNodesCannotUseIsRefusedWithTheFix(t *testin
 	}
 }
 
+// TestAPrivateEndpointOnANewNetworkIsRefusedUnlessTheClusterHasOne: no
+// runner reaches a private endpoint on a network that the same `pulumi up`
+// creates; a cluster that already has one keeps it.
+func TestAPrivateEndpointOnANewNetworkIsRefusedUnlessTheClusterHasOne(t *testing.T) {
+	t.Parallel()
+	config := withConfig(devFixture(), map[string]string{"gkewi:privateEndpoint": "true", "gkewi:authorizedNetworks": `["10.8.0.0/24"]`})
+	rec, err := recordRun(t, config, inWorld(world{missingClusters: map[string]bool{"gkewi-dev": true}}))
+	words := `gkewi:privateEndpoint: "true" needs a network that exists before ` + "`pulumi up`" +
+		`, with the machine that runs it inside or connected by Cloud VPN or Interconnect, which no network created by the same ` +
+		"`pulumi up`" + ` can have; set gkewi:existingNetwork and gkewi:existingSubnetwork, or set privateEndpoint to false`
+	if err == nil || !strings.Contains(err.Error(), words) {
+		t.Fatalf("error %v lacks %q", err, words)
+	}
+	assertOnlyTheComponent(t, rec)
+	if _, err := recordRun(t, config, inWorld(livePrivateEndpoint(true))); err != nil {
+		t.Errorf("a stack whose live cluster already has a private endpoint is refused: %v", err)
+	}
+}
+
+// TestTheRangesGKEAddedForTheClusterAreItsOwn: on a second run, the
+// existing subnetwork holds the ranges GKE added for the cluster from
+// podsCidr and servicesCidr; they overlap nothing else.
+func TestTheRangesGKEAddedForTheClusterAreItsOwn(t *testing.T) {
+	t.Parallel()
+	ranges := func(names ...string) func(resource.PropertyMap) {
+		return func(s resource.PropertyMap) {
+			var list []resource.PropertyValue
+			for i, cidr := range []string{components.DefaultPodsCIDR, components.DefaultServicesCIDR} {
+				list = append(list, resource.NewProperty(resource.PropertyMap{
+					"rangeName": resource.NewProperty(names[i]), "ipCidrRange": resource.NewProperty(cidr)}))
+			}
+			s["secondaryIpRanges"] = resource.NewProperty(list)
+		}
+	}
+	secondRun := livePrivateEndpoint(true)
+	secondRun.editSubnetwork = ranges("gke-gkewi-hardened-pods-1a2b3c4d", "gke-gkewi-hardened-services-1a2b3c4d")
+	edit := secondRun.editCluster
+	secondRun.editCluster = func(c resource.PropertyMap) {
+		edit(c)
+		c["ipAllocationPolicies"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{
+			"clusterSecondaryRangeName":  resource.NewProperty("gke-gkewi-hardened-pods-1a2b3c4d"),
+			"servicesSecondaryRangeName": resource.NewProperty("gke-gkewi-hardened-services-1a2b3c4d"),
+		})})
+	}
+	if _, err := recordRun(t, stackConfig(t, "hardened"), inStack("hardened"), inWorld(secondRun)); err != nil {
+		t.Errorf("the second run on an existing subnetwork is refused: %v", err)
+	}
+	someoneElses := livePrivateEndpoint(true)
+	someoneElses.editSubnetwork = ranges("batch-pods", "batch-services")
+	_, err := recordRun(t, stackConfig(t, "hardened"), inStack("hardened"), inWorld(someoneElses))
+	if words := `gkewi:podsCidr: "10.16.0.0/14" overlaps 10.16.0.0/14, a range of gkewi:existingSubnetwork`; err == nil || !strings.Contains(err.Error(), words) {
+		t.Errorf("error %v lacks %q", err, words)
+	}
+}
+
+// livePrivateEndpoint is a world whose clusters report their private
+// endpoint on or off.
+func livePrivateEndpoint(on bool) world {
+	return world{editCluster: func(c resource.PropertyMap) {
+		c["privateClusterConfigs"] = resource.NewProperty([]resource.PropertyValue{
+			resource.NewProperty(resource.PropertyMap{"enablePrivateEndpoint": resource.NewProperty(on)}),
+		})
+	}}
+}
+
 // TestFlippingThePrivateEndpointOfALiveClusterIsRefused: GKE refuses to
 // change the endpoint of a VPC-peering cluster after minutes of `pulumi up`,
 // so the preview refuses it, from the live cluster's setting.
 func TestFlippingThePrivateEndpointOfALiveClusterIsRefused(t *testing.T) {
 	t.Parallel()
-	livePrivateEndpoint := func(on bool) world {
-		return world{editCluster: func(c resource.PropertyMap) {
-			c["privateClusterConfigs"] = resource.NewProperty([]resource.PropertyValue{
-				resource.NewProperty(resource.PropertyMap{"enablePrivateEndpoint": resource.NewProperty(on)}),
-			})
-		}}
-	}
 	for _, c := range []struct {
 		stack string
 		live  bool

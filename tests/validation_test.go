@@ -24,11 +24,10 @@ type badInput struct {
 var badInputs = []badInput{
 	{map[string]string{"gkewi:privateEndpoint": "true"}, "gkewi:authorizedNetworks[0]",
 		`"203.0.113.0/24" is a public range, which a private endpoint never answers`},
-	{map[string]string{"gkewi:privateEndpoint": "true", "gkewi:authorizedNetworks": `["10.8.0.0/24"]`}, "gkewi:privateEndpoint",
-		`"true" needs a network that exists before ` + "`pulumi up`" + `, with the machine that runs it inside or connected by Cloud VPN or Interconnect, ` +
-			`which no network created by the same ` + "`pulumi up`" + ` can have; set gkewi:existingNetwork and gkewi:existingSubnetwork, or set privateEndpoint to false`},
 	{onExistingNetwork(map[string]string{"gkewi:network": "gkewi-dev"}), "gkewi:network",
-		`"gkewi-dev" has no effect with gkewi:existingNetwork, which gkewi neither creates nor changes; remove it`},
+		`"gkewi-dev" has no effect with gkewi:existingNetwork, whose network and subnetwork gkewi does not create; remove it`},
+	{onExistingNetwork(map[string]string{"gkewi:cloudNat": "true"}), "gkewi:cloudNat",
+		`"true" would add a Cloud NAT for every subnetwork of gkewi:existingNetwork, which gkewi does not own; give that network its own NAT, and remove cloudNat`},
 	{onExistingNetwork(map[string]string{"gkewi:subnetCidr": "10.0.0.0/24"}), "gkewi:subnetCidr", "has no effect with gkewi:existingNetwork"},
 	{onExistingNetwork(map[string]string{"gkewi:existingSubnetwork": unset}), "gkewi:existingSubnetwork", `"" is required`},
 	{onExistingNetwork(map[string]string{"gkewi:flowLogs": "true"}), "gkewi:flowLogs",

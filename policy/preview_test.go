@@ -60,21 +60,7 @@ func TestAFirstPreviewBreaksNoRule(t *testing.T) {
 // from the fixture's first preview, is denied there too, where it is known.
 func TestEveryRuleCatchesItsViolationInAFirstPreview(t *testing.T) {
 	t.Parallel()
-	p := loadedPack(t)
-	for _, rule := range p.rules {
-		t.Run(rule.name, func(t *testing.T) {
-			t.Parallel()
-			breaker, ok := breakers[rule.name]
-			if !ok {
-				t.Fatal("no violation is built for this rule")
-			}
-			fired := p.violations(t, breaker(t, previewFixture(t)), nil)
-			if len(fired[rule.name]) == 0 {
-				t.Fatal("the rule did not notice its violation in a first preview")
-			}
-			t.Logf("violation reported: %s", fired[rule.name][0])
-		})
-	}
+	everyRuleCatchesItsViolation(t, loadedPack(t), previewFixture)
 }
 
 // TestAFirstPreviewStillDeniesWhatItKnows: grants whose member is the

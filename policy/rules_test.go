@@ -140,20 +140,7 @@ const (
 func TestEveryRuleCatchesItsViolation(t *testing.T) {
 	t.Parallel()
 	p := loadedPack(t)
-	for _, rule := range p.rules {
-		t.Run(rule.name, func(t *testing.T) {
-			t.Parallel()
-			breaker, ok := breakers[rule.name]
-			if !ok {
-				t.Fatal("no violation is built for this rule, so nothing shows it can fail")
-			}
-			fired := p.violations(t, breaker(t, fixture(t)), nil)
-			if len(fired[rule.name]) == 0 {
-				t.Fatal("the rule did not notice its violation")
-			}
-			t.Logf("violation reported: %s", fired[rule.name][0])
-		})
-	}
+	everyRuleCatchesItsViolation(t, p, fixture)
 	for name := range breakers {
 		if !slices.ContainsFunc(p.rules, func(r packRule) bool { return r.name == name }) {
 			t.Errorf("a violation is built for %s, which the pack does not have", name)
@@ -195,6 +182,25 @@ func TestThePackJudgesAStackGkewiDidNotWrite(t *testing.T) {
 	}
 	if claim := fmt.Sprintf("%d mandatory and %d advisory rules fire", mandatory, len(fired)-mandatory); !strings.Contains(string(readme), claim) {
 		t.Errorf("README.md does not say what fires on the hand-written stack: %q", claim)
+	}
+}
+
+// everyRuleCatchesItsViolation breaks each rule of p in a fresh copy of
+// base, and checks that the rule notices.
+func everyRuleCatchesItsViolation(t *testing.T, p *pack, base func(t *testing.T) stack) {
+	for _, rule := range p.rules {
+		t.Run(rule.name, func(t *testing.T) {
+			t.Parallel()
+			breaker, ok := breakers[rule.name]
+			if !ok {
+				t.Fatal("no violation is built for this rule, so nothing shows it can fail")
+			}
+			fired := p.violations(t, breaker(t, base(t)), nil)
+			if len(fired[rule.name]) == 0 {
+				t.Fatal("the rule did not notice its violation")
+			}
+			t.Logf("violation reported: %s", fired[rule.name][0])
+		})
 	}
 }
 

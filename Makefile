@@ -1,11 +1,12 @@
 # The targets people type. CI (.ci/run, and .github/workflows/ci.yml, which
-# runs it) runs `make lint`, `make test`, `make test-apiserver` and
-# `make test-node`; `make test` is the README's test command.
+# runs it) runs `make lint`, `make test`, `make test-apiserver`,
+# `make test-node` and `make test-engine`; `make test` is the README's test
+# command.
 STACK ?= dev
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: build test test-apiserver test-node tools lint tidy plan schema sdk plugin preview up destroy refresh move-stack
+.PHONY: build test test-apiserver test-node test-engine tools engine-tools lint tidy plan schema sdk plugin preview up destroy refresh move-stack
 
 # Tests, plans and deployments need no debug information, and linking
 # without DWARF is the cheaper part of every edit loop; `make build` keeps it
@@ -32,6 +33,12 @@ test-apiserver: tools
 test-node: tools
 	GKEWI_REQUIRE_NODE=1 go test -tags node -run '^TestNode$$' -count=1 -timeout 30m -v ./tests
 
+# The engine tier: the real Pulumi CLI and engine, and the real Kubernetes
+# provider, run a program through the Automation API (see
+# tests/engine_test.go); it downloads nothing.
+test-engine: engine-tools
+	GKEWI_REQUIRE_ENGINE=1 go test -tags engine -run '^TestEngine' -count=1 -v ./tests
+
 # The Kubernetes binaries and etcd, pinned by the hack/tools module, and the
 # image builder of the node tier, built into bin/.
 TOOLS = bin/kube-apiserver bin/etcd bin/kubelet bin/kube-controller-manager bin/kube-scheduler bin/ociimage
@@ -44,6 +51,31 @@ $(TOOLS) &: hack/tools/go.mod hack/tools/go.sum $(wildcard hack/tools/cmd/*/main
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubelet \
 		k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
 		./cmd/etcd ./cmd/ociimage
+
+# The engine tier's binaries (../shared/ENGINE-TIER.md), each pinned by a
+# module of its own in hack/tools, since their requirements differ: the
+# Pulumi CLI and engine (pkg v3.274.1, the program's SDK version, whose
+# compiled packages the component package's module shares), the Kubernetes
+# provider (the v4.25.0 code, the only one served; pkg v3.215.0) and the YAML
+# language host (pulumi-yaml v1.25.0; pkg v3.206.0). All stripped: the
+# provider alone is 444 MB with its symbols.
+ENGINE_TOOLS = bin/pulumi bin/pulumi-resource-kubernetes bin/pulumi-language-yaml
+engine-tools: $(ENGINE_TOOLS)
+
+bin/pulumi: hack/tools/engine/go.mod hack/tools/engine/go.sum
+	cd hack/tools/engine && GOFLAGS= GOBIN=$(CURDIR)/bin go install \
+		-ldflags '-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.274.1' \
+		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+
+# The provider's own main embeds files that its module does not ship; ours
+# embeds the two they are made from, copied here from the module.
+bin/pulumi-resource-kubernetes: hack/tools/kubernetes/go.mod hack/tools/kubernetes/go.sum hack/tools/kubernetes/main.go
+	cd hack/tools/kubernetes && source=$$(GOFLAGS= go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes && \
+		install -m 0644 $$source/schema.json $$source/terraform-mapping.json . && \
+		GOFLAGS= go build -ldflags '-s -w' -o $(CURDIR)/bin/pulumi-resource-kubernetes .
+
+bin/pulumi-language-yaml: hack/tools/yaml/go.mod hack/tools/yaml/go.sum
+	cd hack/tools/yaml && GOFLAGS= GOBIN=$(CURDIR)/bin go install -ldflags '-s -w' github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
 
 # gofmt, golangci-lint (.golangci.yaml: go vet and a few more, over every
 # build tag), shellcheck of the pod scripts and .ci/run, and actionlint of
@@ -72,6 +104,9 @@ tidy:
 	cd hack/tools && go mod tidy
 	cd hack/tools/lint && go mod tidy
 	cd hack/tools/pulumicli && go mod tidy
+	cd hack/tools/engine && go mod tidy
+	cd hack/tools/kubernetes && go mod tidy
+	cd hack/tools/yaml && go mod tidy
 
 # Rewrites tests/testdata/plans/<stack>.yaml (for each stack here and in
 # examples/) and docs/architecture.md from the program, and the README's

@@ -1,0 +1,116 @@
+//go:build engine
+
+package tests
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// The engine tier, first step: the real Pulumi CLI and engine (bin/pulumi,
+// pkg v3.274.1) run an inline Go program through the Automation API, which
+// serves the program from the test process, so no Go language host is
+// needed; the real Kubernetes provider (bin/pulumi-resource-kubernetes, the
+// v4.25.0 code) is found on PATH, and nothing is downloaded. It runs with
+// `make test-engine` (../shared/ENGINE-TIER.md has the probe behind it).
+
+// engineTools is where `make engine-tools` puts the tier's binaries.
+var engineTools = filepath.Join("..", "bin")
+
+// requireEngineTier skips the tier, or fails it under `make test-engine`,
+// where its binaries are missing.
+func requireEngineTier(t *testing.T) string {
+	t.Helper()
+	for _, tool := range []string{"pulumi", "pulumi-resource-kubernetes"} {
+		if _, err := os.Stat(filepath.Join(engineTools, tool)); err != nil {
+			if os.Getenv("GKEWI_REQUIRE_ENGINE") != "" {
+				t.Fatalf("the engine tier needs bin/%s: run `make engine-tools` (%v)", tool, err)
+			}
+			t.Skipf("no bin/%s; `make test-engine` builds it", tool)
+		}
+	}
+	root, err := filepath.Abs(filepath.Join(engineTools, ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// engineEnv is a Pulumi that touches nothing outside dir: a file backend, a
+// passphrase, a home of its own, no update check, no plugin download, and
+// the tier's plugins first on PATH.
+func engineEnv(t *testing.T, root, dir string) map[string]string {
+	t.Helper()
+	return map[string]string{
+		"PULUMI_BACKEND_URL":                          "file://" + dir,
+		"PULUMI_CONFIG_PASSPHRASE":                    "engine-tier",
+		"PULUMI_HOME":                                 filepath.Join(dir, ".pulumi"),
+		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+		"PATH": filepath.Join(root, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"),
+	}
+}
+
+// TestEngineRunsTheKubernetesProvider: preview, up and destroy of a program
+// whose explicit Kubernetes provider renders its objects to a folder, under
+// the real engine, with the provider taken from bin/ and no plugin fetched.
+func TestEngineRunsTheKubernetesProvider(t *testing.T) {
+	root := requireEngineTier(t)
+	dir := t.TempDir()
+	rendered := filepath.Join(dir, "rendered")
+	program := func(ctx *pulumi.Context) error {
+		provider, err := kubernetes.NewProvider(ctx, "render", &kubernetes.ProviderArgs{
+			RenderYamlToDirectory: pulumi.String(rendered),
+		})
+		if err != nil {
+			return err
+		}
+		_, err = corev1.NewConfigMap(ctx, "probe", &corev1.ConfigMapArgs{
+			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("probe"), Namespace: pulumi.String("default")},
+			Data:     pulumi.StringMap{"engine": pulumi.String("real")},
+		}, pulumi.Provider(provider))
+		return err
+	}
+	ctx := context.Background()
+	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: root, SkipVersionCheck: true})
+	if err != nil {
+		t.Fatalf("the CLI in bin/: %v", err)
+	}
+	if version := cli.Version().String(); version != "3.274.1" {
+		t.Errorf("bin/pulumi is %s; want 3.274.1, the SDK's version", version)
+	}
+	stack, err := auto.UpsertStackInlineSource(ctx, "engine", "gkewi-engine", program,
+		auto.Pulumi(cli), auto.WorkDir(dir), auto.EnvVars(engineEnv(t, root, dir)))
+	if err != nil {
+		t.Fatalf("creating the stack: %v", err)
+	}
+	preview, err := stack.Preview(ctx)
+	if err != nil {
+		t.Fatalf("preview: %v\n%s", err, preview.StdErr)
+	}
+	up, err := stack.Up(ctx)
+	if err != nil {
+		t.Fatalf("up: %v\n%s", err, up.StdErr)
+	}
+	if !strings.Contains(up.StdOut+up.StdErr, "using pulumi-resource-kubernetes from $PATH") {
+		t.Errorf("the engine did not take the provider from bin/:\n%s%s", up.StdOut, up.StdErr)
+	}
+	if files, _ := filepath.Glob(filepath.Join(rendered, "1-manifest", "*probe*.yaml")); len(files) != 1 {
+		t.Errorf("the provider rendered %v; want the ConfigMap's manifest", files)
+	}
+	if _, err := stack.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	if downloaded, _ := filepath.Glob(filepath.Join(dir, ".pulumi", "plugins", "*")); len(downloaded) > 0 {
+		t.Errorf("the engine fetched plugins: %v", downloaded)
+	}
+}

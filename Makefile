@@ -8,10 +8,13 @@ export PULUMI_BACKEND_URL ?= file://~
 
 .PHONY: build test test-apiserver test-node test-engine tools engine-tools lint tidy plan schema sdk plugin preview up destroy refresh move-stack
 
-# Tests, plans and deployments need no debug information, and linking
-# without DWARF is the cheaper part of every edit loop; `make build` keeps it
-# for debugging.
-export GOFLAGS ?= -ldflags=-w
+# Tests, plans and deployments need neither DWARF nor the symbol table: -s
+# drops both (`go doc cmd/link`: it implies -w), while a panic's trace, from
+# pclntab, still names each function and line (TestAPanicStillNamesItsFunctionAndLine).
+# Against -w, it links the program 0.24 s faster (median of 5 pairs, 7.11 s
+# against 7.34 s after a one-line edit in components/) and 24% smaller
+# (94 MB against 123 MB). `make build` keeps both for debugging.
+export GOFLAGS ?= -ldflags=-s
 
 build:
 	GOFLAGS= go build ./...

@@ -5,6 +5,7 @@ package tests
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +13,10 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -47,16 +51,89 @@ func requireEngineTier(t *testing.T) string {
 
 // engineEnv is a Pulumi that touches nothing outside dir: a file backend, a
 // passphrase, a home of its own, no update check, no plugin download, and
-// the tier's plugins first on PATH.
-func engineEnv(t *testing.T, root, dir string) map[string]string {
-	t.Helper()
+// the tier's plugins first on PATH, the stand-ins in dir/bin before them.
+func engineEnv(root, dir string) map[string]string {
 	return map[string]string{
 		"PULUMI_BACKEND_URL":                          "file://" + dir,
 		"PULUMI_CONFIG_PASSPHRASE":                    "engine-tier",
 		"PULUMI_HOME":                                 filepath.Join(dir, ".pulumi"),
 		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-		"PATH": filepath.Join(root, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH": strings.Join([]string{filepath.Join(dir, "bin"), filepath.Join(root, "bin"), os.Getenv("PATH")},
+			string(os.PathListSeparator)),
+	}
+}
+
+// buildStandIn builds the stand-in plugin of tests/standin/NAME into
+// dir/bin, where engineEnv puts it on PATH.
+func buildStandIn(t *testing.T, dir, name string) {
+	t.Helper()
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "bin", "pulumi-resource-"+name), "./standin/"+name)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the %s stand-in: %v\n%s", name, err, out)
+	}
+}
+
+// engineStack is an inline program's stack under the tier's CLI, which must
+// be the SDK's version.
+func engineStack(t *testing.T, root, dir string, program pulumi.RunFunc) auto.Stack {
+	t.Helper()
+	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: root, SkipVersionCheck: true})
+	if err != nil {
+		t.Fatalf("the CLI in bin/: %v", err)
+	}
+	if version := cli.Version().String(); version != "3.274.1" {
+		t.Errorf("bin/pulumi is %s; want 3.274.1, the SDK's version", version)
+	}
+	stack, err := auto.UpsertStackInlineSource(context.Background(), "engine", "gkewi-engine", program,
+		auto.Pulumi(cli), auto.WorkDir(dir), auto.EnvVars(engineEnv(root, dir)))
+	if err != nil {
+		t.Fatalf("creating the stack: %v", err)
+	}
+	return stack
+}
+
+// TestEngineRunsTheRandomStandIn: the random stand-in behaves as the real
+// provider does for gkewi's RandomId: unknown in a preview, known after up,
+// kept while its keepers stay, replaced when they change.
+func TestEngineRunsTheRandomStandIn(t *testing.T) {
+	root := requireEngineTier(t)
+	dir := t.TempDir()
+	buildStandIn(t, dir, "random")
+	keeper := "n1-standard-1"
+	program := func(ctx *pulumi.Context) error {
+		id, err := random.NewRandomId(ctx, "suffix", &random.RandomIdArgs{
+			ByteLength: pulumi.Int(2),
+			Keepers:    pulumi.StringMap{"machineType": pulumi.String(keeper)},
+		})
+		if err != nil {
+			return err
+		}
+		ctx.Export("hex", id.Hex)
+		return nil
+	}
+	ctx := context.Background()
+	stack := engineStack(t, root, dir, program)
+	up, err := stack.Up(ctx)
+	if err != nil {
+		t.Fatalf("up: %v\n%s", err, up.StdErr)
+	}
+	if hex, _ := up.Outputs["hex"].Value.(string); len(hex) != 4 {
+		t.Errorf("the id's hex is %q; want 4 digits", hex)
+	}
+	if _, err := stack.Preview(ctx, optpreview.ExpectNoChanges()); err != nil {
+		t.Errorf("a second preview with the same keepers is not clean: %v", err)
+	}
+	keeper = "e2-standard-2"
+	preview, err := stack.Preview(ctx)
+	if err != nil {
+		t.Fatalf("preview: %v\n%s", err, preview.StdErr)
+	}
+	if replaced := preview.ChangeSummary[apitype.OpReplace]; replaced != 1 {
+		t.Errorf("a changed keeper replaces %d ids; want 1: %v", replaced, preview.ChangeSummary)
+	}
+	if _, err := stack.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
 	}
 }
 
@@ -81,18 +158,7 @@ func TestEngineRunsTheKubernetesProvider(t *testing.T) {
 		return err
 	}
 	ctx := context.Background()
-	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: root, SkipVersionCheck: true})
-	if err != nil {
-		t.Fatalf("the CLI in bin/: %v", err)
-	}
-	if version := cli.Version().String(); version != "3.274.1" {
-		t.Errorf("bin/pulumi is %s; want 3.274.1, the SDK's version", version)
-	}
-	stack, err := auto.UpsertStackInlineSource(ctx, "engine", "gkewi-engine", program,
-		auto.Pulumi(cli), auto.WorkDir(dir), auto.EnvVars(engineEnv(t, root, dir)))
-	if err != nil {
-		t.Fatalf("creating the stack: %v", err)
-	}
+	stack := engineStack(t, root, dir, program)
 	preview, err := stack.Preview(ctx)
 	if err != nil {
 		t.Fatalf("preview: %v\n%s", err, preview.StdErr)

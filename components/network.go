@@ -75,8 +75,10 @@ func newNetwork(ctx *pulumi.Context, name string, args networkArgs, parts partOp
 }
 
 // useExistingNetwork names the VPC and subnetwork that the preflight found.
-// GKE adds the pods' and services' ranges to the subnetwork (secondary
-// ranges managed by GKE), so that gkewi changes nothing it does not own.
+// GKE adds the pods' and services' ranges to the subnetwork from the CIDRs
+// (GKE's "VPC-native clusters", secondary range assignment "Managed by
+// GKE": cloud.google.com/kubernetes-engine/docs/concepts/alias-ips), so
+// that gkewi changes nothing it does not own.
 func useExistingNetwork(args networkArgs) *network {
 	return &network{
 		NetworkID:      pulumi.Sprintf("projects/%s/global/networks/%s", args.Project, args.Network),

@@ -153,22 +153,25 @@ func livePrivateEndpoint(on bool) world {
 // so the preview refuses it, from the live cluster's setting.
 func TestFlippingThePrivateEndpointOfALiveClusterIsRefused(t *testing.T) {
 	t.Parallel()
+	// The project's own stacks, not the user's Pulumi.dev.yaml, whose
+	// cluster name the README's set-up may change.
 	for _, c := range []struct {
-		stack string
-		live  bool
-		words string
+		name   string
+		config map[string]string
+		live   bool
+		words  string
 	}{
-		{"hardened", false, `gkewi:privateEndpoint: "true" would turn the private endpoint of cluster gkewi-hardened on, which GKE refuses for a cluster reached over VPC peering`},
-		{"dev", true, `gkewi:privateEndpoint: "false" would turn the private endpoint of cluster gkewi-dev off`},
+		{"on", stackConfig(t, "hardened"), false, `gkewi:privateEndpoint: "true" would turn the private endpoint of cluster gkewi-hardened on, which GKE refuses for a cluster reached over VPC peering`},
+		{"off", devFixture(), true, `gkewi:privateEndpoint: "false" would turn the private endpoint of cluster gkewi-dev off`},
 	} {
-		t.Run(c.stack, func(t *testing.T) {
+		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			rec, err := recordRun(t, stackConfig(t, c.stack), inStack(c.stack), inWorld(livePrivateEndpoint(c.live)))
+			rec, err := recordRun(t, c.config, inWorld(livePrivateEndpoint(c.live)))
 			if err == nil || !strings.Contains(err.Error(), c.words) || !strings.Contains(err.Error(), fmt.Sprintf("keep privateEndpoint %v", c.live)) {
 				t.Fatalf("error %v lacks %q and the way out", err, c.words)
 			}
 			assertOnlyTheComponent(t, rec)
-			if _, err := recordRun(t, stackConfig(t, c.stack), inStack(c.stack), inWorld(livePrivateEndpoint(!c.live))); err != nil {
+			if _, err := recordRun(t, c.config, inWorld(livePrivateEndpoint(!c.live))); err != nil {
 				t.Errorf("a live cluster with the stack's own setting is refused: %v", err)
 			}
 		})

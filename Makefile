@@ -37,10 +37,14 @@ test-node: tools
 	GKEWI_REQUIRE_NODE=1 go test -tags node -run '^TestNode$$' -count=1 -timeout 30m -v ./tests
 
 # The engine tier: the real Pulumi CLI and engine, and the real Kubernetes
-# provider, run a program through the Automation API (see
-# tests/engine_test.go); it downloads nothing.
-test-engine: engine-tools
-	GKEWI_REQUIRE_ENGINE=1 go test -tags engine -run '^TestEngine' -count=1 -v ./tests
+# provider, run the program through the Automation API on the node tier's
+# cluster, with stand-ins for GCP and random (see tests/engine_test.go and
+# tests/engine_stacks_test.go). It runs in a network namespace of its own,
+# with no route out, so it can download nothing. Needs root, as the node
+# tier does.
+test-engine: engine-tools tools
+	GKEWI_REQUIRE_ENGINE=1 GKEWI_REQUIRE_NODE=1 unshare --net -- sh -c 'ip link set lo up && \
+		exec go test -tags "engine node" -run "^TestEngine" -count=1 -timeout 30m -v ./tests'
 
 # The Kubernetes binaries and etcd, pinned by the hack/tools module, and the
 # image builder of the node tier, built into bin/.

@@ -37,17 +37,37 @@ func ConfigKey(argKey string) string {
 }
 
 // StackConfig is the stack's configuration as the Pulumi engine hands it to
-// the program: every key, including those the program does not know.
-func StackConfig() (map[string]string, error) {
+// the program: every key, including those the program does not know, from
+// the environment that a language host sets. An inline program of the
+// Automation API runs in its caller's process, where nothing sets that
+// environment (sdk/go/auto/stack.go builds the program's RunInfo from the
+// engine's request instead), so there the configuration is read key by key
+// from ctx, and a key that gkewi does not know goes unnoticed.
+func StackConfig(ctx *pulumi.Context) (map[string]string, error) {
 	config := map[string]string{}
 	raw := os.Getenv(pulumi.EnvConfig)
 	if raw == "" {
-		return config, nil
+		return knownConfig(ctx), nil
 	}
 	if err := json.Unmarshal([]byte(raw), &config); err != nil {
 		return nil, fmt.Errorf("reading the stack configuration from %s: %w", pulumi.EnvConfig, err)
 	}
 	return config, nil
+}
+
+// knownConfig is the value of every key that an argument is read from.
+func knownConfig(ctx *pulumi.Context) map[string]string {
+	config := map[string]string{}
+	for _, field := range reflect.VisibleFields(reflect.TypeFor[components.WorkloadIdentityCronJobArgs]()) {
+		key, _, _ := strings.Cut(field.Tag.Get("pulumi"), ",")
+		if key == "" || key == "-" {
+			continue
+		}
+		if value, ok := ctx.GetConfig(ConfigKey(key)); ok {
+			config[ConfigKey(key)] = value
+		}
+	}
+	return config
 }
 
 // Parse turns a stack configuration into the arguments of the component

@@ -25,7 +25,7 @@ func Program(ctx *pulumi.Context) error {
 // WorkloadIdentityCronJob named after the project, and returns the outputs
 // that Program exports.
 func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
-	config, err := StackConfig()
+	config, err := StackConfig(ctx)
 	if err != nil {
 		return nil, err
 	}

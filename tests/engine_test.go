@@ -4,6 +4,7 @@ package tests
 
 import (
 	"context"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,9 +75,9 @@ func buildStandIn(t *testing.T, dir, name string) {
 	}
 }
 
-// engineStack is an inline program's stack under the tier's CLI, which must
-// be the SDK's version.
-func engineStack(t *testing.T, root, dir string, program pulumi.RunFunc) auto.Stack {
+// engineStack is an inline program's stack, project/name, under the tier's
+// CLI, which must be the SDK's version, with env added to engineEnv's.
+func engineStack(t *testing.T, root, dir, project, name string, program pulumi.RunFunc, env map[string]string) auto.Stack {
 	t.Helper()
 	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: root, SkipVersionCheck: true})
 	if err != nil {
@@ -85,8 +86,10 @@ func engineStack(t *testing.T, root, dir string, program pulumi.RunFunc) auto.St
 	if version := cli.Version().String(); version != "3.274.1" {
 		t.Errorf("bin/pulumi is %s; want 3.274.1, the SDK's version", version)
 	}
-	stack, err := auto.UpsertStackInlineSource(context.Background(), "engine", "gkewi-engine", program,
-		auto.Pulumi(cli), auto.WorkDir(dir), auto.EnvVars(engineEnv(root, dir)))
+	vars := engineEnv(root, dir)
+	maps.Copy(vars, env)
+	stack, err := auto.UpsertStackInlineSource(context.Background(), name, project, program,
+		auto.Pulumi(cli), auto.WorkDir(dir), auto.EnvVars(vars))
 	if err != nil {
 		t.Fatalf("creating the stack: %v", err)
 	}
@@ -113,7 +116,7 @@ func TestEngineRunsTheRandomStandIn(t *testing.T) {
 		return nil
 	}
 	ctx := context.Background()
-	stack := engineStack(t, root, dir, program)
+	stack := engineStack(t, root, dir, "gkewi-engine", "engine", program, nil)
 	up, err := stack.Up(ctx)
 	if err != nil {
 		t.Fatalf("up: %v\n%s", err, up.StdErr)
@@ -158,7 +161,7 @@ func TestEngineRunsTheKubernetesProvider(t *testing.T) {
 		return err
 	}
 	ctx := context.Background()
-	stack := engineStack(t, root, dir, program)
+	stack := engineStack(t, root, dir, "gkewi-engine", "engine", program, nil)
 	preview, err := stack.Preview(ctx)
 	if err != nil {
 		t.Fatalf("preview: %v\n%s", err, preview.StdErr)

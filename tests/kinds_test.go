@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gkewi/gkewi/tests/standin/typical"
 )
 
 // The resource types the program registers, and what the tests know of each.
@@ -46,33 +48,25 @@ type kind struct {
 	applyRank int
 }
 
-// kinds are every type the program registers.
-var kinds = map[string]kind{
-	componentType:           {},
-	serviceType:             {seconds: 45}, // enabling an API that is off
-	randomIDType:            {},            // local
-	accountType:             {seconds: 5},  // IAM
-	projectMemberType:       {seconds: 10}, // IAM policy read-modify-write
-	accountMemberType:       {seconds: 10}, // IAM policy read-modify-write
-	networkType:             {seconds: 40}, // under a minute
-	subnetworkType:          {seconds: 30}, // under a minute
-	routerType:              {seconds: 20},
-	routerNatType:           {seconds: 30},
-	clusterType:             {seconds: 360}, // about 6 minutes
-	nodePoolType:            {seconds: 180}, // about 3 minutes
-	kubernetesProvider:      {},             // local
-	namespaceType:           {seconds: 2, applyRank: 1},
-	ksaType:                 {seconds: 2, applyRank: 2},
-	serviceAccountPatchType: {seconds: 2, applyRank: 2},
-	cronJobType:             {seconds: 2, applyRank: 3},
-	jobType:                 {seconds: 90, applyRank: 3}, // pulls google-cloud-cli on a fresh node, then runs the check
-	networkPolicyType:       {seconds: 2, applyRank: 2},
-	dnsZoneType:             {seconds: 10},
-	dnsRecordType:           {seconds: 5},
-	kmsKeyMemberType:        {seconds: 10}, // IAM policy read-modify-write
-	serviceIdentityType:     {seconds: 5},  // one API call; the agent may already exist
-	peeringRoutesType:       {seconds: 20}, // a peering update
-}
+// kinds are every type the program registers; GCP's take their seconds
+// from the table that the engine tier's GCP stand-in also delays by.
+var kinds = func() map[string]kind {
+	k := map[string]kind{
+		componentType:           {},
+		randomIDType:            {}, // local
+		kubernetesProvider:      {}, // local
+		namespaceType:           {seconds: 2, applyRank: 1},
+		ksaType:                 {seconds: 2, applyRank: 2},
+		serviceAccountPatchType: {seconds: 2, applyRank: 2},
+		cronJobType:             {seconds: 2, applyRank: 3},
+		jobType:                 {seconds: 90, applyRank: 3}, // pulls google-cloud-cli on a fresh node, then runs the check
+		networkPolicyType:       {seconds: 2, applyRank: 2},
+	}
+	for typ, seconds := range typical.Seconds {
+		k[typ] = kind{seconds: seconds}
+	}
+	return k
+}()
 
 // applyOrder are the Kubernetes kinds in the order they are applied.
 var applyOrder = func() []string {

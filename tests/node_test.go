@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
@@ -71,10 +72,18 @@ func requireNodeTier(t *testing.T) {
 	}
 }
 
-// startNodeCluster starts everything and returns once the node is Ready and
-// the images are imported. Everything stops, by PID, when the test ends, and
-// the machine-wide settings that kubelet changes are put back.
+// startNodeCluster starts everything in a network namespace of its own and
+// returns once the node is Ready and the images are imported. Everything
+// stops, by PID, when the test ends, and the machine-wide settings that
+// kubelet changes are put back.
 func startNodeCluster(t *testing.T) *nodeCluster {
+	t.Helper()
+	return startNodeClusterOn(t, func(dir string) processHost { return newNetns(t, filepath.Base(dir)) })
+}
+
+// startNodeClusterOn is startNodeCluster on the host that hostFor gives for
+// the tier's directory.
+func startNodeClusterOn(t *testing.T, hostFor func(dir string) processHost) *nodeCluster {
 	t.Helper()
 	restoreSysctls(t, "vm/overcommit_memory", "kernel/panic", "kernel/panic_on_oops", "net/ipv4/ip_forward")
 	removeNewCgroups(t, "kubepods")
@@ -84,7 +93,7 @@ func startNodeCluster(t *testing.T) *nodeCluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { removeTree(t, dir) })
-	host := newNetns(t, filepath.Base(dir))
+	host := hostFor(dir)
 	started := time.Now()
 	server := startAPIServerOn(t, host, dir)
 	typed, err := kubernetes.NewForConfig(server.config)
@@ -149,21 +158,25 @@ func removeNewCgroups(t *testing.T, name string) {
 	})
 }
 
+// tierAddresses are the `ip` commands that give a namespace every address of
+// the tier: loopback, the metadata server's address, and a bridge for the
+// node's own address.
+var tierAddresses = [][]string{
+	{"link", "set", "lo", "up"},
+	{"addr", "add", metadataIP + "/32", "dev", "lo"},
+	{"link", "add", "node0", "type", "bridge"},
+	{"addr", "add", nodeIP + "/32", "dev", "node0"},
+	{"link", "set", "node0", "up"},
+}
+
 // newNetns makes a network namespace that holds every address of the tier
-// and has no route out: loopback, the metadata server's address, and a
-// bridge for the node's own address.
+// and has no route out.
 func newNetns(t *testing.T, name string) processHost {
 	t.Helper()
 	mustRun(t, "ip", "netns", "add", name)
 	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
 	path := "/run/netns/" + name
-	for _, args := range [][]string{
-		{"link", "set", "lo", "up"},
-		{"addr", "add", metadataIP + "/32", "dev", "lo"},
-		{"link", "add", "node0", "type", "bridge"},
-		{"addr", "add", nodeIP + "/32", "dev", "node0"},
-		{"link", "set", "node0", "up"},
-	} {
+	for _, args := range tierAddresses {
 		mustRun(t, "ip", append([]string{"-n", name}, args...)...)
 	}
 	return processHost{netns: name, dial: func(ctx context.Context, network, address string) (net.Conn, error) {
@@ -174,6 +187,19 @@ func newNetns(t *testing.T, name string) processHost {
 		})
 		return conn, err
 	}}
+}
+
+// listen listens on an address of the host.
+func (h processHost) listen(network, address string) (net.Listener, error) {
+	if h.netns == "" {
+		return net.Listen(network, address)
+	}
+	var listener net.Listener
+	err := inNetns("/run/netns/"+h.netns, func() (err error) {
+		listener, err = net.Listen(network, address)
+		return err
+	})
+	return listener, err
 }
 
 // inNetns runs f on a thread that has entered the namespace at path, so that
@@ -481,11 +507,8 @@ type podMetadata struct {
 func startPodMetadata(t *testing.T, host processHost, client *kubernetes.Clientset) *podMetadata {
 	t.Helper()
 	m := &podMetadata{client: client, byNS: map[string]*fakeMetadata{}}
-	var listener net.Listener
-	if err := inNetns("/run/netns/"+host.netns, func() (err error) {
-		listener, err = net.Listen("tcp", metadataIP+":80")
-		return err
-	}); err != nil {
+	listener, err := host.listen("tcp", metadataIP+":80")
+	if err != nil {
 		t.Fatal(err)
 	}
 	server := &http.Server{Handler: m, ReadHeaderTimeout: 5 * time.Second}
@@ -510,14 +533,34 @@ func (m *podMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown pod "+ip, http.StatusNotFound)
 		return
 	}
+	pod := pods.Items[0]
 	m.mu.Lock()
-	fake := m.byNS[pods.Items[0].Namespace]
+	fake := m.byNS[pod.Namespace]
 	m.mu.Unlock()
 	if fake == nil {
-		http.Error(w, "no identity for namespace "+pods.Items[0].Namespace, http.StatusNotFound)
-		return
+		account, err := m.annotatedAccount(r.Context(), pod)
+		if err != nil {
+			http.Error(w, "no identity for namespace "+pod.Namespace+": "+err.Error(), http.StatusNotFound)
+			return
+		}
+		fake = &fakeMetadata{account: account}
 	}
 	fake.ServeHTTP(w, r)
+}
+
+// annotatedAccount is the Google service account that the pod's Kubernetes
+// service account names, which is what GKE's metadata server answers for
+// a namespace that the test did not set up itself.
+func (m *podMetadata) annotatedAccount(ctx context.Context, pod corev1.Pod) (string, error) {
+	ksa, err := m.client.CoreV1().ServiceAccounts(pod.Namespace).Get(ctx, pod.Spec.ServiceAccountName, metav1.GetOptions{})
+	if err != nil {
+		return "", err
+	}
+	account := ksa.Annotations["iam.gke.io/gcp-service-account"]
+	if account == "" {
+		return "", fmt.Errorf("%s/%s has no iam.gke.io/gcp-service-account annotation", pod.Namespace, ksa.Name)
+	}
+	return account, nil
 }
 
 // jobFromTemplate is a Job made from a CronJob's jobTemplate, as the

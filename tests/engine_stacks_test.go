@@ -1,0 +1,304 @@
+//go:build engine && node
+
+package tests
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/gkewi/gkewi/stacks"
+)
+
+// The engine tier on the node tier's cluster: the program runs under the
+// real engine, the real Kubernetes provider applies its objects to the
+// node's API server and waits for the verification Job as it does at GKE,
+// and the stand-ins of GCP and random answer for what nothing here serves.
+// `make test-engine` runs it in a network namespace of its own (unshare
+// --net), which holds every address the tier uses: the API server, the
+// metadata server, the plugins and the engine's own, and has no route out,
+// so nothing it does can leave the machine.
+
+// engineWorld is the node tier's cluster as the engine tier's plugins see it.
+type engineWorld struct {
+	*nodeCluster
+	root, dir string
+	// gcp is the GCP stand-in's folder: its world and its call log.
+	gcp string
+	env map[string]string
+}
+
+// thisNetns is the test's own network namespace, given the tier's
+// addresses; it must be a new one, with no interface but loopback, as
+// `make test-engine` makes it.
+func thisNetns(t *testing.T) processHost {
+	t.Helper()
+	interfaces, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(interfaces) != 1 || interfaces[0].Name != "lo" {
+		skipOrFail(t, fmt.Sprintf("the engine tier runs in a network namespace of its own, with no interface but lo (this one has %d): `make test-engine` runs it under unshare --net", len(interfaces)))
+	}
+	for _, args := range tierAddresses {
+		mustRun(t, "ip", args...)
+	}
+	return processHost{}
+}
+
+// startEngineWorld starts the node tier's cluster in the test's namespace,
+// and builds the stand-ins and the auth plugin stub that the engine finds on
+// PATH.
+func startEngineWorld(t *testing.T) *engineWorld {
+	t.Helper()
+	root := requireEngineTier(t)
+	requireNodeTier(t)
+	host := thisNetns(t)
+	c := startNodeClusterOn(t, func(string) processHost { return host })
+	w := &engineWorld{nodeCluster: c, root: root, dir: t.TempDir()}
+	buildStandIn(t, w.dir, "gcp")
+	buildStandIn(t, w.dir, "random")
+	w.gcp = filepath.Join(w.dir, "gcp")
+	if err := os.MkdirAll(w.gcp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	token := filepath.Join(w.dir, "token")
+	writeFile(t, token, adminToken)
+	writeAuthPluginStub(t, filepath.Join(w.dir, "bin", "gke-gcloud-auth-plugin"))
+	ca, err := os.ReadFile(filepath.Join(c.dir, "certs", "apiserver.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := url.Parse(c.config.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.env = map[string]string{
+		"GKEWI_GCP_DIR":      w.gcp,
+		"GKEWI_GCP_ENDPOINT": server.Host,
+		"GKEWI_GCP_CA":       base64.StdEncoding.EncodeToString(ca),
+		"GKEWI_TOKEN_FILE":   token,
+	}
+	return w
+}
+
+// writeAuthPluginStub is the fourth stand-in: gke-gcloud-auth-plugin, which
+// prints the token of GKEWI_TOKEN_FILE as an ExecCredential, as the real one
+// prints the token of the caller's Google credentials.
+func writeAuthPluginStub(t *testing.T, path string) {
+	t.Helper()
+	script := `#!/bin/sh
+set -e
+token=$(cat "$GKEWI_TOKEN_FILE")
+printf '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"%s"}}\n' "$token"
+`
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stack is the gkewi program's stack called name under the real engine,
+// configured with config.
+func (w *engineWorld) stack(t *testing.T, name string, config map[string]string) auto.Stack {
+	t.Helper()
+	ctx := context.Background()
+	stack := engineStack(t, w.root, w.dir, "gkewi", name, stacks.Program, w.env)
+	values := auto.ConfigMap{}
+	for key, value := range config {
+		values[key] = auto.ConfigValue{Value: value}
+	}
+	if err := stack.SetAllConfig(ctx, values); err != nil {
+		t.Fatalf("configuring stack %s: %v", name, err)
+	}
+	return stack
+}
+
+func TestEngineStacks(t *testing.T) {
+	w := startEngineWorld(t)
+	t.Run("dev", func(t *testing.T) { w.lifecycle(t, "dev", devFixture()) })
+}
+
+// lifecycle takes a stack through a first preview, up, a clean preview and
+// refresh, and destroy, checking after each what a user relies on.
+func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]string) {
+	ctx := context.Background()
+	stack := w.stack(t, name, config)
+	if preview, err := stack.Preview(ctx); err != nil {
+		t.Fatalf("the first preview failed: %v\n%s", err, preview.StdErr)
+	}
+	started := time.Now()
+	up, err := stack.Up(ctx)
+	if err != nil {
+		t.Fatalf("up failed: %v\n%s\n%s", err, up.StdOut, up.StdErr)
+	}
+	t.Logf("up took %s", time.Since(started).Round(100*time.Millisecond))
+	w.checkVerified(t, config)
+	if preview, err := stack.Preview(ctx, optpreview.ExpectNoChanges()); err != nil {
+		t.Errorf("a second preview is not clean: %v\n%s", err, preview.StdOut)
+	}
+	if refresh, err := stack.Refresh(ctx, optrefresh.ExpectNoChanges()); err != nil {
+		t.Errorf("refresh is not clean: %v\n%s", err, refresh.StdOut)
+	}
+	state, err := stack.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stack.Destroy(ctx); err != nil {
+		t.Fatalf("destroy failed: %v", err)
+	}
+	w.checkDestroyed(t, config, state)
+}
+
+// checkVerified: the verification Job, which the Kubernetes provider waited
+// for, completed, having found the pod acting as the stack's account.
+func (w *engineWorld) checkVerified(t *testing.T, config map[string]string) {
+	t.Helper()
+	namespace := config["gkewi:namespace"]
+	jobs, err := w.typed.BatchV1().Jobs(namespace).List(context.Background(), metav1.ListOptions{})
+	if err != nil || len(jobs.Items) != 1 {
+		t.Fatalf("want one verification Job in %s; got %v (%v)", namespace, jobs, err)
+	}
+	job := jobs.Items[0]
+	if job.Status.Succeeded != 1 {
+		t.Errorf("the verification Job %s did not complete: %+v", job.Name, job.Status)
+	}
+	pods := w.jobPods(t, namespace, job.Name)
+	if len(pods) == 0 || !strings.Contains(w.logs(t, pods[len(pods)-1], "verify"), "verify: OK: the pod acts as ") {
+		t.Errorf("the verification did not say OK:\n%s", w.podReport(t, namespace, job.Name))
+	}
+}
+
+// checkDestroyed: nothing of the stack is left, in the cluster or at GCP,
+// but the APIs it enabled, which gkewi never disables; and every delete at
+// GCP waited for the deletes of what depended on it.
+func (w *engineWorld) checkDestroyed(t *testing.T, config map[string]string, state apitype.UntypedDeployment) {
+	t.Helper()
+	namespace := config["gkewi:namespace"]
+	if ns, err := w.typed.CoreV1().Namespaces().Get(context.Background(), namespace, metav1.GetOptions{}); err == nil {
+		t.Errorf("namespace %s is still there after destroy: %s", namespace, ns.Status.Phase)
+	}
+	things := w.gcpWorld(t)
+	apis := 0
+	for _, thing := range things {
+		if thing.Type == "api" {
+			apis++
+			continue
+		}
+		t.Errorf("destroy left %s %s at GCP", thing.Type, thing.ID)
+	}
+	if apis == 0 {
+		t.Error("destroy disabled the APIs that the stack enabled; gkewi never disables an API")
+	}
+	w.checkDeleteOrder(t, state)
+}
+
+// gcpThing is one thing in the GCP stand-in's world.
+type gcpThing struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+func (w *engineWorld) gcpWorld(t *testing.T) map[string]gcpThing {
+	t.Helper()
+	things := map[string]gcpThing{}
+	data, err := os.ReadFile(filepath.Join(w.gcp, "world.json"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &things); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return things
+}
+
+// gcpCall is one call in the GCP stand-in's log.
+type gcpCall struct {
+	Start, End   time.Time
+	Method, Type string
+	Name, ID     string
+	Preview      bool
+	Error        string
+}
+
+func (w *engineWorld) gcpCalls(t *testing.T) []gcpCall {
+	t.Helper()
+	f, err := os.Open(filepath.Join(w.gcp, "calls.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var calls []gcpCall
+	scanner := bufio.NewScanner(f)
+	scanner.Buffer(nil, 1<<20)
+	for scanner.Scan() {
+		var call gcpCall
+		if err := json.Unmarshal(scanner.Bytes(), &call); err != nil {
+			t.Fatal(err)
+		}
+		calls = append(calls, call)
+	}
+	return calls
+}
+
+// checkDeleteOrder: at GCP, each resource was deleted only after everything
+// that depended on it in the state was.
+func (w *engineWorld) checkDeleteOrder(t *testing.T, state apitype.UntypedDeployment) {
+	t.Helper()
+	var deployment apitype.DeploymentV3
+	if err := json.Unmarshal(state.Deployment, &deployment); err != nil {
+		t.Fatal(err)
+	}
+	deleted := map[string]gcpCall{}
+	for _, call := range w.gcpCalls(t) {
+		if call.Method == "Delete" {
+			deleted[call.Name] = call
+		}
+	}
+	checked := 0
+	for _, r := range deployment.Resources {
+		dependent, ok := deleted[r.URN.Name()]
+		if !ok {
+			continue
+		}
+		for _, dep := range slices.Concat(r.Dependencies, stateDependencies(r)) {
+			if first, ok := deleted[dep.Name()]; ok {
+				checked++
+				if first.Start.Before(dependent.End) {
+					t.Errorf("%s was deleted (from %s) before %s, which depends on it, was gone (%s)",
+						dep.Name(), first.Start.Format(time.StampMilli), r.URN.Name(), dependent.End.Format(time.StampMilli))
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no delete at GCP waited for another: the log or the state is missing the dependencies")
+	}
+}
+
+func stateDependencies(r apitype.ResourceV3) []resource.URN {
+	var urns []resource.URN
+	for _, deps := range r.PropertyDependencies {
+		urns = append(urns, deps...)
+	}
+	return urns
+}

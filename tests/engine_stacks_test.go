@@ -11,7 +11,9 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -24,6 +26,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gkewi/gkewi/stacks"
 )
@@ -76,6 +81,7 @@ func startEngineWorld(t *testing.T) *engineWorld {
 	w := &engineWorld{nodeCluster: c, root: root, dir: t.TempDir()}
 	buildStandIn(t, w.dir, "gcp")
 	buildStandIn(t, w.dir, "random")
+	buildAnalyzer(t, w.dir)
 	w.gcp = filepath.Join(w.dir, "gcp")
 	if err := os.MkdirAll(w.gcp, 0o755); err != nil {
 		t.Fatal(err)
@@ -100,6 +106,26 @@ func startEngineWorld(t *testing.T) *engineWorld {
 	return w
 }
 
+// policyPack is the pack that every preview of the tier runs.
+var policyPack = filepath.Join("..", "policy")
+
+// buildAnalyzer builds the stand-in of pulumi-policy-opa's plugin
+// (policy/standin/analyzer) into dir/bin under both its names: the CLI
+// starts a pack of runtime opa as the language plugin
+// pulumi-language-opa, which runs the analyzer.
+func buildAnalyzer(t *testing.T, dir string) {
+	t.Helper()
+	analyzer := filepath.Join(dir, "bin", "pulumi-analyzer-policy-opa")
+	build := exec.Command("go", "build", "-o", analyzer, "./standin/analyzer")
+	build.Dir = policyPack
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the analyzer stand-in: %v\n%s", err, out)
+	}
+	if err := os.Symlink(analyzer, filepath.Join(dir, "bin", "pulumi-language-opa")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // writeAuthPluginStub is the fourth stand-in: gke-gcloud-auth-plugin, which
 // prints the token of GKEWI_TOKEN_FILE as an ExecCredential, as the real one
 // prints the token of the caller's Google credentials.
@@ -119,31 +145,78 @@ printf '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1be
 // configured with config.
 func (w *engineWorld) stack(t *testing.T, name string, config map[string]string) auto.Stack {
 	t.Helper()
-	ctx := context.Background()
 	stack := engineStack(t, w.root, w.dir, "gkewi", name, stacks.Program, w.env)
+	w.configure(t, stack, config)
+	return stack
+}
+
+// configure sets the stack's configuration to config.
+func (w *engineWorld) configure(t *testing.T, stack auto.Stack, config map[string]string) {
+	t.Helper()
 	values := auto.ConfigMap{}
 	for key, value := range config {
 		values[key] = auto.ConfigValue{Value: value}
 	}
-	if err := stack.SetAllConfig(ctx, values); err != nil {
-		t.Fatalf("configuring stack %s: %v", name, err)
+	if err := stack.SetAllConfig(context.Background(), values); err != nil {
+		t.Fatalf("configuring stack %s: %v", stack.Name(), err)
 	}
-	return stack
 }
 
 func TestEngineStacks(t *testing.T) {
 	w := startEngineWorld(t)
-	t.Run("dev", func(t *testing.T) { w.lifecycle(t, "dev", devFixture()) })
+	t.Run("a violating stack stops at its preview", w.violatingStack)
+	t.Run("dev", func(t *testing.T) {
+		w.lifecycle(t, "dev", devFixture(), w.scheduleChangeUpdatesOnlyTheCronJob, w.nodePoolChangeCreatesBeforeItDeletes)
+	})
 }
 
+// violatingStack: a stack that grants roles/iam.workloadIdentityUser on the
+// project, which gkewi's own validation cannot see because the program adds
+// it beside the component, fails its preview with the pack's message, so a
+// deploy that previews first stops before anything is created. (The
+// Automation API's Up skips the preview, and stack rules run only after the
+// changes, so the preview is the gate.)
+func (w *engineWorld) violatingStack(t *testing.T) {
+	program := func(ctx *pulumi.Context) error {
+		if err := stacks.Program(ctx); err != nil {
+			return err
+		}
+		_, err := projects.NewIAMMember(ctx, "pool-wide", &projects.IAMMemberArgs{
+			Project: pulumi.String(devProject),
+			Role:    pulumi.String("roles/iam.workloadIdentityUser"),
+			Member:  pulumi.String("serviceAccount:" + devProject + ".svc.id.goog[" + devNamespace + "/" + devKSA + "]"),
+		})
+		return err
+	}
+	stack := engineStack(t, w.root, w.dir, "gkewi", "violating", program, w.env)
+	w.configure(t, stack, devFixture())
+	before := len(w.gcpWorld(t))
+	pack, err := filepath.Abs(policyPack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	preview, err := stack.Preview(context.Background(), optpreview.PolicyPacks(pack))
+	if err == nil {
+		t.Fatalf("the preview passed a project-wide roles/iam.workloadIdentityUser:\n%s", preview.StdOut)
+	}
+	if !strings.Contains(err.Error(), "deny_escalation_roles") || !strings.Contains(err.Error(), "'pool-wide' grants roles/iam.workloadIdentityUser") {
+		t.Errorf("the preview failed, but not with the rule's message: %v", err)
+	}
+	if after := len(w.gcpWorld(t)); after != before {
+		t.Errorf("the preview changed GCP: %d things before, %d after", before, after)
+	}
+}
+
+// change is a scenario that runs on a stack that is up, before its destroy.
+type change func(t *testing.T, stack auto.Stack, config map[string]string)
+
 // lifecycle takes a stack through a first preview, up, a clean preview and
-// refresh, and destroy, checking after each what a user relies on.
-func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]string) {
+// refresh, the changes, and destroy, checking after each what a user relies
+// on.
+func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]string, changes ...change) {
 	ctx := context.Background()
 	stack := w.stack(t, name, config)
-	if preview, err := stack.Preview(ctx); err != nil {
-		t.Fatalf("the first preview failed: %v\n%s", err, preview.StdErr)
-	}
+	w.previewWithPack(t, stack)
 	started := time.Now()
 	up, err := stack.Up(ctx)
 	if err != nil {
@@ -157,6 +230,9 @@ func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]str
 	if refresh, err := stack.Refresh(ctx, optrefresh.ExpectNoChanges()); err != nil {
 		t.Errorf("refresh is not clean: %v\n%s", err, refresh.StdOut)
 	}
+	for _, change := range changes {
+		change(t, stack, config)
+	}
 	state, err := stack.Export(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +241,23 @@ func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]str
 		t.Fatalf("destroy failed: %v", err)
 	}
 	w.checkDestroyed(t, config, state)
+}
+
+// previewWithPack: a first deploy's preview, with the pack, has no
+// mandatory violation, and the pack really ran.
+func (w *engineWorld) previewWithPack(t *testing.T, stack auto.Stack) {
+	t.Helper()
+	pack, err := filepath.Abs(policyPack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	preview, err := stack.Preview(context.Background(), optpreview.PolicyPacks(pack))
+	if err != nil {
+		t.Fatalf("the first preview, with the pack, failed: %v", err)
+	}
+	if !strings.Contains(preview.StdOut, "gkewi@v0.1.0") {
+		t.Errorf("the preview did not run the pack:\n%s", preview.StdOut)
+	}
 }
 
 // checkVerified: the verification Job, which the Kubernetes provider waited
@@ -301,4 +394,71 @@ func stateDependencies(r apitype.ResourceV3) []resource.URN {
 		urns = append(urns, deps...)
 	}
 	return urns
+}
+
+// scheduleChangeUpdatesOnlyTheCronJob: a pull request that changes the
+// schedule previews as one update, on the CronJob, and nothing else.
+func (w *engineWorld) scheduleChangeUpdatesOnlyTheCronJob(t *testing.T, stack auto.Stack, config map[string]string) {
+	w.configure(t, stack, withConfig(config, map[string]string{"gkewi:schedule": "17 3 * * *"}))
+	defer w.configure(t, stack, config)
+	preview, err := stack.Preview(context.Background(), optpreview.Diff())
+	if err != nil {
+		t.Fatalf("preview: %v", err)
+	}
+	if got := preview.ChangeSummary; got[apitype.OpUpdate] != 1 || len(got) != 2 {
+		t.Errorf("a schedule change previews %v; want one update and the rest the same", got)
+	}
+	var updated []string
+	for _, line := range strings.Split(preview.StdOut, "\n") {
+		if fields := strings.Fields(line); len(fields) == 3 && fields[0] == "~" && fields[2] == "(update)" {
+			updated = append(updated, strings.TrimSuffix(fields[1], ":"))
+		}
+	}
+	if !slices.Equal(updated, []string{cronJobType}) {
+		t.Errorf("a schedule change updates %v; want only the CronJob:\n%s", updated, preview.StdOut)
+	}
+	golden(t, filepath.Join("testdata", "engine", "schedule-change.txt"), normalisedDiff(preview.StdOut))
+}
+
+// providerID is the id part of a provider reference, new with each stack.
+var providerID = regexp.MustCompile(`::[0-9a-f]{8}-[0-9a-f-]{27}\]`)
+
+// normalisedDiff is a preview's diff as a reviewer reads it in a pull
+// request, with the one value that changes from stack to stack, the
+// provider's id, made stable.
+func normalisedDiff(out string) string {
+	begin, end := strings.Index(out, "Previewing update"), strings.Index(out, "Resources:")
+	if begin < 0 || end < begin {
+		return out
+	}
+	return providerID.ReplaceAllString(out[begin:end], "::<id>]")
+}
+
+// nodePoolChangeCreatesBeforeItDeletes: a new machine type gives the pool a
+// new name, and GCP sees the new pool made before the old one goes; the
+// deploy still succeeds, so the job always has a node.
+func (w *engineWorld) nodePoolChangeCreatesBeforeItDeletes(t *testing.T, stack auto.Stack, config map[string]string) {
+	w.configure(t, stack, withConfig(config, map[string]string{"gkewi:machineType": "e2-standard-2"}))
+	before := len(w.gcpCalls(t))
+	if up, err := stack.Up(context.Background()); err != nil {
+		t.Fatalf("up with a new machine type: %v\n%s", err, up.StdOut)
+	}
+	var created, deleted *gcpCall
+	for _, call := range w.gcpCalls(t)[before:] {
+		if call.Type == nodePoolType && !call.Preview {
+			switch call.Method {
+			case "Create":
+				created = &call
+			case "Delete":
+				deleted = &call
+			}
+		}
+	}
+	switch {
+	case created == nil || deleted == nil:
+		t.Errorf("a new machine type did not replace the node pool: created %v, deleted %v", created, deleted)
+	case deleted.Start.Before(created.End):
+		t.Errorf("the old pool's delete began at %s, before the new pool was made at %s",
+			deleted.Start.Format(time.StampMilli), created.End.Format(time.StampMilli))
+	}
 }

@@ -97,14 +97,14 @@ func (s *standIn) lookUp(token string, in inputs, l lookup) (resource.PropertyMa
 	case "gcp:compute/getNetwork:getNetwork":
 		network, err := l.find("gcp:compute/network:Network", map[string]string{"name": in.str("name"), "project": p})
 		if network == nil && err == nil {
-			err = fmt.Errorf("Error 404: The resource 'projects/%s/global/networks/%s' was not found, notFound", p, in.str("name"))
+			err = notFound("Error 404: The resource 'projects/%s/global/networks/%s' was not found, notFound", p, in.str("name"))
 		}
 		return network, err
 	case "gcp:compute/getSubnetwork:getSubnetwork":
 		name, region := in.str("name"), in.str("region")
 		subnetwork, err := l.find("gcp:compute/subnetwork:Subnetwork", map[string]string{"name": name, "region": region, "project": p})
 		if subnetwork == nil && err == nil {
-			err = fmt.Errorf("Error 404: The resource 'projects/%s/regions/%s/subnetworks/%s' was not found, notFound", p, region, name)
+			err = notFound("Error 404: The resource 'projects/%s/regions/%s/subnetworks/%s' was not found, notFound", p, region, name)
 		}
 		return subnetwork, err
 	}
@@ -119,7 +119,7 @@ func (s *standIn) account(in inputs, l lookup) (resource.PropertyMap, error) {
 		account, err = l.find("gcp:serviceaccount/account:Account", map[string]string{"accountId": id, "project": in.projectOr()})
 	}
 	if account == nil && err == nil {
-		err = fmt.Errorf("Error 404: Not found; Gaia id not found for email %s, notFound", id)
+		err = notFound("Error 404: Not found; Gaia id not found for email %s, notFound", id)
 	}
 	return account, err
 }
@@ -132,7 +132,7 @@ func (s *standIn) clusterLookup(in inputs, p string, l lookup) (resource.Propert
 		return nil, err
 	}
 	if cluster == nil {
-		return nil, fmt.Errorf("Error 404: Not found: projects/%s/locations/%s/clusters/%s", p, location, name)
+		return nil, notFound("Error 404: Not found: projects/%s/locations/%s/clusters/%s", p, location, name)
 	}
 	var pools []resource.PropertyValue
 	for _, thing := range l.things {
@@ -150,3 +150,11 @@ func (s *standIn) clusterLookup(in inputs, p string, l lookup) (resource.Propert
 	cluster["nodePools"] = resource.NewProperty(pools)
 	return cluster, nil
 }
+
+// googleError is an error in GCP's own words, capitals included, which the
+// program's preflight matches as it matches the real provider's.
+type googleError string
+
+func (e googleError) Error() string { return string(e) }
+
+func notFound(format string, args ...any) error { return googleError(fmt.Sprintf(format, args...)) }

@@ -89,9 +89,6 @@ func (s *standIn) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) 
 		return nil, err
 	}
 	s.project = inputs{PropertyMap: config}.str("project")
-	if s.project == "" {
-		s.project = req.GetVariables()["gcp:config:project"]
-	}
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
 }
 
@@ -171,7 +168,7 @@ func changedInputs(olds, news resource.PropertyMap, ignore []string) []string {
 		}
 	}
 	for key, v := range news {
-		if !v.DeepEquals(olds[key]) && !(v.IsNull() && !olds.HasValue(key)) && !ignored(string(key), ignore) {
+		if !v.DeepEquals(olds[key]) && (!v.IsNull() || olds.HasValue(key)) && !ignored(string(key), ignore) {
 			changed = append(changed, string(key))
 		}
 	}

@@ -56,6 +56,33 @@ func TestAFirstPreviewBreaksNoRule(t *testing.T) {
 	}
 }
 
+// TestAFirstPreviewWithoutObjectsBreaksNoStackRule: in a stack's first
+// preview, the real engine sends the stack rules each Kubernetes object of
+// a cluster that does not exist yet with no properties at all, not with
+// unknown ones (the engine tier saw it: tests/engine_stacks_test.go), while
+// the resource rules still get their inputs. No mandatory stack rule may
+// deny that.
+func TestAFirstPreviewWithoutObjectsBreaksNoStackRule(t *testing.T) {
+	t.Parallel()
+	p := loadedPack(t)
+	for _, path := range previews(t) {
+		s := readStack(t, path)
+		for _, r := range s.Resources {
+			if typ, _ := r["type"].(string); strings.HasPrefix(typ, "kubernetes:") {
+				r["properties"] = map[string]any{}
+			}
+		}
+		for _, rule := range p.rules {
+			if !rule.stack || !p.mandatory(rule.name) {
+				continue
+			}
+			if messages := p.evaluate(t, rule.name, s.stackInput(), nil); len(messages) > 0 {
+				t.Errorf("%s, its objects without properties, breaks %s:\n%s", path, rule.name, strings.Join(messages, "\n"))
+			}
+		}
+	}
+}
+
 // TestEveryRuleCatchesItsViolationInAFirstPreview: each violation, made
 // from the fixture's first preview, is denied there too, where it is known.
 func TestEveryRuleCatchesItsViolationInAFirstPreview(t *testing.T) {

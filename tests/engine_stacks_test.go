@@ -4,10 +4,12 @@ package tests
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -102,6 +104,9 @@ func startEngineWorld(t *testing.T) *engineWorld {
 		"GKEWI_GCP_ENDPOINT": server.Host,
 		"GKEWI_GCP_CA":       base64.StdEncoding.EncodeToString(ca),
 		"GKEWI_TOKEN_FILE":   token,
+		// What the stack's ESC environment (docs/esc) sets when it opens,
+		// for gkewi:kubernetesAuth accessToken.
+		"CLOUDSDK_AUTH_ACCESS_TOKEN": adminToken,
 	}
 	return w
 }
@@ -168,6 +173,117 @@ func TestEngineStacks(t *testing.T) {
 	t.Run("dev", func(t *testing.T) {
 		w.lifecycle(t, "dev", devFixture(), w.scheduleChangeUpdatesOnlyTheCronJob, w.nodePoolChangeCreatesBeforeItDeletes)
 	})
+	for _, name := range slices.Sorted(maps.Keys(stackFiles())) {
+		if name == "dev" {
+			continue // the user's own file; devFixture is the project's dev stack
+		}
+		t.Run(name, func(t *testing.T) {
+			config := stackConfig(t, name)
+			w.seed(t, name, config)
+			w.lifecycle(t, name, config)
+		})
+	}
+}
+
+// seed makes what a stack expects to exist before it: the cluster, account
+// or network it names at GCP, and the namespace and Kubernetes service
+// account it does not create; and, for a stack whose pods have no Google
+// service account to name (direct mode), what the metadata server answers.
+func (w *engineWorld) seed(t *testing.T, name string, config map[string]string) {
+	t.Helper()
+	rec := mustRecord(t, config, inStack(name))
+	for _, obj := range existingObjects(rec) {
+		if err := w.tryApply(obj, "test-setup", true); err != nil {
+			t.Fatalf("creating the existing %s: %v", obj.GetKind(), err)
+		}
+	}
+	verify := object(rec.byType(jobType)[0])
+	_, env := containerOf(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
+	if account := env["EXPECTED_ACCOUNT"]; !strings.Contains(account, "@") {
+		w.metadata.serve(verify.GetNamespace(), account)
+	}
+	project := config["gcp:project"]
+	var things []gcpSeed
+	if raw := config["gkewi:existingCluster"]; raw != "" {
+		var cluster struct{ Name, Location, Project string }
+		if err := json.Unmarshal([]byte(raw), &cluster); err != nil {
+			t.Fatal(err)
+		}
+		things = append(things, w.existingCluster(cmp.Or(cluster.Project, project), cluster.Location, cluster.Name)...)
+	}
+	if email := config["gkewi:serviceAccountEmail"]; email != "" {
+		id, _, _ := strings.Cut(email, "@")
+		things = append(things, gcpSeed{accountType, "projects/" + project + "/serviceAccounts/" + email, map[string]any{
+			"accountId": id, "email": email, "project": project, "member": "serviceAccount:" + email,
+			"name": "projects/" + project + "/serviceAccounts/" + email,
+		}})
+	}
+	if network := config["gkewi:existingNetwork"]; network != "" {
+		things = append(things, existingNetwork(project, config["gcp:region"], network, config["gkewi:existingSubnetwork"])...)
+	}
+	w.addToGCP(t, things)
+}
+
+// gcpSeed is one thing that exists at GCP before a stack.
+type gcpSeed struct {
+	typ, id string
+	outputs map[string]any
+}
+
+// existingCluster is a cluster whose control plane is the node's API
+// server, with Workload Identity on and one pool with the GKE metadata
+// server.
+func (w *engineWorld) existingCluster(project, location, name string) []gcpSeed {
+	id := fmt.Sprintf("projects/%s/locations/%s/clusters/%s", project, location, name)
+	return []gcpSeed{
+		{clusterType, id, map[string]any{
+			"name": name, "location": location, "project": project, "network": "default", "subnetwork": "default",
+			"endpoint": w.env["GKEWI_GCP_ENDPOINT"], "masterAuth": map[string]any{"clusterCaCertificate": w.env["GKEWI_GCP_CA"]},
+			"workloadIdentityConfig": map[string]any{"workloadPool": project + ".svc.id.goog"},
+		}},
+		{nodePoolType, id + "/nodePools/default-pool", map[string]any{
+			"name": "default-pool", "cluster": name, "location": location, "project": project,
+			"nodeConfig": map[string]any{"workloadMetadataConfig": map[string]any{"mode": "GKE_METADATA"}},
+		}},
+	}
+}
+
+// existingNetwork is a network and a subnetwork with Private Google Access.
+func existingNetwork(project, region, network, subnetwork string) []gcpSeed {
+	networkID := fmt.Sprintf("projects/%s/global/networks/%s", project, network)
+	subnetworkID := fmt.Sprintf("projects/%s/regions/%s/subnetworks/%s", project, region, subnetwork)
+	compute := "https://www.googleapis.com/compute/v1/"
+	return []gcpSeed{
+		{networkType, networkID, map[string]any{"name": network, "project": project, "selfLink": compute + networkID}},
+		{subnetworkType, subnetworkID, map[string]any{
+			"name": subnetwork, "region": region, "project": project, "network": compute + networkID,
+			"ipCidrRange": "10.250.0.0/24", "privateIpGoogleAccess": true, "secondaryIpRanges": []any{},
+			"selfLink": compute + subnetworkID,
+		}},
+	}
+}
+
+// addToGCP writes things into the GCP stand-in's world, as it keeps them.
+func (w *engineWorld) addToGCP(t *testing.T, things []gcpSeed) {
+	t.Helper()
+	if len(things) == 0 {
+		return
+	}
+	path := filepath.Join(w.gcp, "world.json")
+	world := map[string]any{}
+	if data, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(data, &world); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, thing := range things {
+		world[thing.typ+" "+thing.id] = map[string]any{"type": thing.typ, "id": thing.id, "outputs": thing.outputs}
+	}
+	data, err := json.Marshal(world)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, string(data))
 }
 
 // violatingStack: a stack that grants roles/iam.workloadIdentityUser on the
@@ -216,6 +332,7 @@ type change func(t *testing.T, stack auto.Stack, config map[string]string)
 func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]string, changes ...change) {
 	ctx := context.Background()
 	stack := w.stack(t, name, config)
+	before := w.gcpWorld(t)
 	w.previewWithPack(t, stack)
 	started := time.Now()
 	up, err := stack.Up(ctx)
@@ -237,10 +354,33 @@ func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]str
 	if err != nil {
 		t.Fatal(err)
 	}
+	made := w.gcpWorld(t)
+	if config["gkewi:deletionProtection"] != "false" {
+		w.unprotect(t, stack, config)
+	}
 	if _, err := stack.Destroy(ctx); err != nil {
 		t.Fatalf("destroy failed: %v", err)
 	}
-	w.checkDestroyed(t, config, state)
+	w.checkDestroyed(t, config, state, before, made)
+}
+
+// unprotect: a protected cluster survives a destroy, which fails naming
+// it; the README's way out (deletionProtection false, then up) replaces
+// nothing, after which the stack can be destroyed.
+func (w *engineWorld) unprotect(t *testing.T, stack auto.Stack, config map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := stack.Destroy(ctx); err == nil || !strings.Contains(err.Error(), "gkewi-cluster\" cannot be deleted") {
+		t.Fatalf("destroy of a protected cluster did not stop at it: %v", err)
+	}
+	w.configure(t, stack, withConfig(config, map[string]string{"gkewi:deletionProtection": "false"}))
+	up, err := stack.Up(ctx)
+	if err != nil {
+		t.Fatalf("up with deletionProtection false: %v\n%s", err, up.StdOut)
+	}
+	if replaced := up.Summary.ResourceChanges; replaced != nil && (*replaced)[string(apitype.OpReplace)] > 0 {
+		t.Errorf("turning deletion protection off replaced %d resources: %v", (*replaced)[string(apitype.OpReplace)], *replaced)
+	}
 }
 
 // previewWithPack: a first deploy's preview, with the pack, has no
@@ -282,23 +422,29 @@ func (w *engineWorld) checkVerified(t *testing.T, config map[string]string) {
 // checkDestroyed: nothing of the stack is left, in the cluster or at GCP,
 // but the APIs it enabled, which gkewi never disables; and every delete at
 // GCP waited for the deletes of what depended on it.
-func (w *engineWorld) checkDestroyed(t *testing.T, config map[string]string, state apitype.UntypedDeployment) {
+func (w *engineWorld) checkDestroyed(t *testing.T, config map[string]string, state apitype.UntypedDeployment, before, made map[string]gcpThing) {
 	t.Helper()
 	namespace := config["gkewi:namespace"]
-	if ns, err := w.typed.CoreV1().Namespaces().Get(context.Background(), namespace, metav1.GetOptions{}); err == nil {
+	if ns, err := w.typed.CoreV1().Namespaces().Get(context.Background(), namespace, metav1.GetOptions{}); err == nil && config["gkewi:createNamespace"] != "false" {
 		t.Errorf("namespace %s is still there after destroy: %s", namespace, ns.Status.Phase)
 	}
 	things := w.gcpWorld(t)
+	for key, thing := range things {
+		if _, existed := before[key]; !existed && thing.Type != "api" {
+			t.Errorf("destroy left %s %s at GCP", thing.Type, thing.ID)
+		}
+	}
 	apis := 0
-	for _, thing := range things {
+	for key, thing := range made {
 		if thing.Type == "api" {
 			apis++
-			continue
+			if _, kept := things[key]; !kept {
+				t.Errorf("destroy disabled %s; gkewi never disables an API", thing.ID)
+			}
 		}
-		t.Errorf("destroy left %s %s at GCP", thing.Type, thing.ID)
 	}
 	if apis == 0 {
-		t.Error("destroy disabled the APIs that the stack enabled; gkewi never disables an API")
+		t.Error("the stack enabled no API at GCP")
 	}
 	w.checkDeleteOrder(t, state)
 }

@@ -336,15 +336,17 @@ func (s *standIn) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*empt
 		if !ok {
 			return nil
 		}
+		outputs, err := decode(thing.Outputs)
+		if err != nil {
+			return err
+		}
+		// The provider's own check, from its state (resource_container_cluster.go).
+		if v := outputs["deletionProtection"]; req.GetType() == "gcp:container/cluster:Cluster" && (!v.IsBool() || v.BoolValue()) {
+			return fmt.Errorf("cannot destroy cluster because deletion_protection is set to true. Set it to false to proceed with cluster deletion")
+		}
 		delete(things, key(req.GetType(), req.GetId()))
-		if req.GetType() == "gcp:projects/service:Service" {
-			outputs, err := decode(thing.Outputs)
-			if err != nil {
-				return err
-			}
-			if v := outputs["disableOnDestroy"]; !v.IsBool() || v.BoolValue() {
-				delete(things, key(enabledAPI, req.GetId()))
-			}
+		if v := outputs["disableOnDestroy"]; req.GetType() == "gcp:projects/service:Service" && (!v.IsBool() || v.BoolValue()) {
+			delete(things, key(enabledAPI, req.GetId()))
 		}
 		return nil
 	})

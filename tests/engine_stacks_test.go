@@ -355,7 +355,7 @@ func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]str
 		t.Fatal(err)
 	}
 	made := w.gcpWorld(t)
-	if config["gkewi:deletionProtection"] != "false" {
+	if config["gkewi:deletionProtection"] != "false" && config["gkewi:existingCluster"] == "" {
 		w.unprotect(t, stack, config)
 	}
 	if _, err := stack.Destroy(ctx); err != nil {

@@ -59,8 +59,10 @@ func TestAFirstPreviewBreaksNoRule(t *testing.T) {
 // TestAFirstPreviewWithoutObjectsBreaksNoStackRule: in a stack's first
 // preview, the real engine sends the stack rules each Kubernetes object of
 // a cluster that does not exist yet with no properties at all, not with
-// unknown ones (the engine tier saw it: tests/engine_stacks_test.go), while
-// the resource rules still get their inputs. No mandatory stack rule may
+// unknown ones: its provider's kubeconfig is unknown, and then Create hands
+// back an empty property map (pulumi sdk v3.274.1,
+// go/common/resource/plugin/provider_plugin.go); the engine tier saw it.
+// The resource rules still get the inputs. No mandatory stack rule may
 // deny that.
 func TestAFirstPreviewWithoutObjectsBreaksNoStackRule(t *testing.T) {
 	t.Parallel()

@@ -99,10 +99,11 @@ stack_images_unknown if {
 }
 
 # A workload with no pod spec at all is one whose provider is not configured
-# yet: in a first preview, the real engine (v3.274.1, with pulumi-kubernetes
-# v4.25.0) sends the stack rules every Kubernetes object of a cluster that
-# does not exist yet with no properties, not with unknown ones, as the
-# engine tier saw (tests/engine_stacks_test.go, the hardened stack).
+# yet: in a first preview, the Kubernetes provider's kubeconfig is unknown,
+# and the engine then gives each object an empty property map, not unknown
+# values ("hand back an empty property map": pulumi sdk v3.274.1,
+# go/common/resource/plugin/provider_plugin.go, Create, l.1420-1435), which
+# is what the stack rules get. The engine tier saw it on the hardened stack.
 stack_images_unknown if {
 	some r in input.resources
 	path := pod_spec_paths[r.__type]

@@ -58,16 +58,28 @@ func StackConfig(ctx *pulumi.Context) (map[string]string, error) {
 // knownConfig is the value of every key that an argument is read from.
 func knownConfig(ctx *pulumi.Context) map[string]string {
 	config := map[string]string{}
-	for _, field := range reflect.VisibleFields(reflect.TypeFor[components.WorkloadIdentityCronJobArgs]()) {
-		key, _, _ := strings.Cut(field.Tag.Get("pulumi"), ",")
-		if key == "" || key == "-" {
-			continue
-		}
+	for key := range arguments(reflect.TypeFor[components.WorkloadIdentityCronJobArgs]()) {
 		if value, ok := ctx.GetConfig(ConfigKey(key)); ok {
 			config[ConfigKey(key)] = value
 		}
 	}
 	return config
+}
+
+// arguments are the component's arguments, by the key its field's `pulumi`
+// tag names, so that the fields are the one list of keys.
+func arguments(args reflect.Type) func(func(string, reflect.StructField) bool) {
+	return func(yield func(string, reflect.StructField) bool) {
+		for _, field := range reflect.VisibleFields(args) {
+			key, _, _ := strings.Cut(field.Tag.Get("pulumi"), ",")
+			if key == "" || key == "-" {
+				continue
+			}
+			if !yield(key, field) {
+				return
+			}
+		}
+	}
 }
 
 // Parse turns a stack configuration into the arguments of the component
@@ -102,14 +114,9 @@ func configError(problems []components.Problem) error {
 	return fmt.Errorf("invalid stack configuration (nothing was created):\n%s", strings.Join(lines, "\n"))
 }
 
-// readArgs reads every argument from the key its field's `pulumi` tag names,
-// so that the fields are the one list of keys.
+// readArgs reads every argument from its key.
 func (l *loader) readArgs(args reflect.Value) error {
-	for _, field := range reflect.VisibleFields(args.Type()) {
-		key, _, _ := strings.Cut(field.Tag.Get("pulumi"), ",")
-		if key == "" || key == "-" {
-			continue
-		}
+	for key, field := range arguments(args.Type()) {
 		switch dst := args.FieldByIndex(field.Index).Addr().Interface().(type) {
 		case *string:
 			l.string(key, dst)

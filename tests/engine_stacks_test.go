@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -21,7 +20,10 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
@@ -84,6 +86,7 @@ func startEngineWorld(t *testing.T) *engineWorld {
 	buildStandIn(t, w.dir, "gcp")
 	buildStandIn(t, w.dir, "random")
 	buildAnalyzer(t, w.dir)
+	c.metadata.requireBinding(w.workloadIdentityBound)
 	w.gcp = filepath.Join(w.dir, "gcp")
 	if err := os.MkdirAll(w.gcp, 0o755); err != nil {
 		t.Fatal(err)
@@ -173,16 +176,26 @@ func TestEngineStacks(t *testing.T) {
 	t.Run("dev", func(t *testing.T) {
 		w.lifecycle(t, "dev", devFixture(), w.scheduleChangeUpdatesOnlyTheCronJob, w.nodePoolChangeCreatesBeforeItDeletes)
 	})
-	for _, name := range slices.Sorted(maps.Keys(stackFiles())) {
-		if name == "dev" {
-			continue // the user's own file; devFixture is the project's dev stack
-		}
+	for _, name := range exampleStacks() {
 		t.Run(name, func(t *testing.T) {
 			config := stackConfig(t, name)
 			w.seed(t, name, config)
 			w.lifecycle(t, name, config)
 		})
 	}
+}
+
+// exampleStacks are the stacks of examples/, the project's own; the stack
+// files beside Pulumi.yaml are the user's, whose values are real.
+func exampleStacks() []string {
+	var names []string
+	for name, file := range stackFiles() {
+		if filepath.Dir(file) == filepath.Join("..", "examples") {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // seed makes what a stack expects to exist before it: the cluster, account
@@ -350,18 +363,38 @@ func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]str
 	for _, change := range changes {
 		change(t, stack, config)
 	}
-	state, err := stack.Export(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	made := w.gcpWorld(t)
-	if config["gkewi:deletionProtection"] != "false" && config["gkewi:existingCluster"] == "" {
+	state := exportedState(t, stack)
+	if protectedCluster(state) {
 		w.unprotect(t, stack, config)
 	}
+	earlierCalls := len(w.gcpCalls(t))
 	if _, err := stack.Destroy(ctx); err != nil {
 		t.Fatalf("destroy failed: %v", err)
 	}
-	w.checkDestroyed(t, config, state, before, made)
+	w.checkDestroyed(t, state, before)
+	w.checkDeleteOrder(t, state, w.gcpCalls(t)[earlierCalls:])
+}
+
+// exportedState is the stack's state as `pulumi stack export` writes it.
+func exportedState(t *testing.T, stack auto.Stack) apitype.DeploymentV3 {
+	t.Helper()
+	exported, err := stack.Export(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state apitype.DeploymentV3
+	if err := json.Unmarshal(exported.Deployment, &state); err != nil {
+		t.Fatal(err)
+	}
+	return state
+}
+
+// protectedCluster tells whether the state holds a cluster that Pulumi
+// protects.
+func protectedCluster(state apitype.DeploymentV3) bool {
+	return slices.ContainsFunc(state.Resources, func(r apitype.ResourceV3) bool {
+		return string(r.Type) == clusterType && r.Protect
+	})
 }
 
 // unprotect: a protected cluster survives a destroy, which fails naming
@@ -370,7 +403,7 @@ func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]str
 func (w *engineWorld) unprotect(t *testing.T, stack auto.Stack, config map[string]string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := stack.Destroy(ctx); err == nil || !strings.Contains(err.Error(), "gkewi-cluster\" cannot be deleted") {
+	if _, err := stack.Destroy(ctx); err == nil || !strings.Contains(err.Error(), "Cluster::gkewi-cluster\" cannot be deleted") {
 		t.Fatalf("destroy of a protected cluster did not stop at it: %v", err)
 	}
 	w.configure(t, stack, withConfig(config, map[string]string{"gkewi:deletionProtection": "false"}))
@@ -395,7 +428,7 @@ func (w *engineWorld) previewWithPack(t *testing.T, stack auto.Stack) {
 	if err != nil {
 		t.Fatalf("the first preview, with the pack, failed: %v", err)
 	}
-	if !strings.Contains(preview.StdOut, "gkewi@v0.1.0") {
+	if !strings.Contains(preview.StdOut, "gkewi@v") {
 		t.Errorf("the preview did not run the pack:\n%s", preview.StdOut)
 	}
 }
@@ -406,10 +439,15 @@ func (w *engineWorld) checkVerified(t *testing.T, config map[string]string) {
 	t.Helper()
 	namespace := config["gkewi:namespace"]
 	jobs, err := w.typed.BatchV1().Jobs(namespace).List(context.Background(), metav1.ListOptions{})
-	if err != nil || len(jobs.Items) != 1 {
-		t.Fatalf("want one verification Job in %s; got %v (%v)", namespace, jobs, err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	job := jobs.Items[0]
+	// The stack's own Job; the CronJob's schedule may have made others.
+	ours := slices.DeleteFunc(jobs.Items, func(job batchv1.Job) bool { return len(job.OwnerReferences) > 0 })
+	if len(ours) != 1 {
+		t.Fatalf("want one verification Job in %s; got %d", namespace, len(ours))
+	}
+	job := ours[0]
 	if job.Status.Succeeded != 1 {
 		t.Errorf("the verification Job %s did not complete: %+v", job.Name, job.Status)
 	}
@@ -419,14 +457,16 @@ func (w *engineWorld) checkVerified(t *testing.T, config map[string]string) {
 	}
 }
 
-// checkDestroyed: nothing of the stack is left, in the cluster or at GCP,
-// but the APIs it enabled, which gkewi never disables; and every delete at
-// GCP waited for the deletes of what depended on it.
-func (w *engineWorld) checkDestroyed(t *testing.T, config map[string]string, state apitype.UntypedDeployment, before, made map[string]gcpThing) {
+// checkDestroyed: nothing of the stack's state is left, in the cluster or
+// at GCP, and what the stack only patched has lost the patch; what existed
+// before it is still there, and so is every API it enabled, since gkewi
+// never disables one.
+func (w *engineWorld) checkDestroyed(t *testing.T, state apitype.DeploymentV3, before map[string]gcpThing) {
 	t.Helper()
-	namespace := config["gkewi:namespace"]
-	if ns, err := w.typed.CoreV1().Namespaces().Get(context.Background(), namespace, metav1.GetOptions{}); err == nil && config["gkewi:createNamespace"] != "false" {
-		t.Errorf("namespace %s is still there after destroy: %s", namespace, ns.Status.Phase)
+	for _, r := range state.Resources {
+		if strings.HasPrefix(string(r.Type), "kubernetes:") {
+			w.checkObjectGone(t, r)
+		}
 	}
 	things := w.gcpWorld(t)
 	for key, thing := range things {
@@ -434,40 +474,93 @@ func (w *engineWorld) checkDestroyed(t *testing.T, config map[string]string, sta
 			t.Errorf("destroy left %s %s at GCP", thing.Type, thing.ID)
 		}
 	}
-	apis := 0
-	for key, thing := range made {
-		if thing.Type == "api" {
-			apis++
-			if _, kept := things[key]; !kept {
-				t.Errorf("destroy disabled %s; gkewi never disables an API", thing.ID)
+	for key, thing := range before {
+		if _, kept := things[key]; !kept {
+			t.Errorf("destroy deleted %s %s, which existed before the stack", thing.Type, thing.ID)
+		}
+	}
+	for _, r := range state.Resources {
+		if string(r.Type) == serviceType {
+			if _, kept := things["api "+string(r.ID)]; !kept {
+				t.Errorf("destroy disabled %s; gkewi never disables an API", r.ID)
 			}
 		}
 	}
-	if apis == 0 {
-		t.Error("the stack enabled no API at GCP")
+}
+
+// checkObjectGone: the Kubernetes object of a state resource is gone, or,
+// for a patch, keeps none of the patch's annotations.
+func (w *engineWorld) checkObjectGone(t *testing.T, r apitype.ResourceV3) {
+	t.Helper()
+	obj := &unstructured.Unstructured{Object: r.Outputs}
+	gvr, err := w.resourceFor(obj)
+	if err != nil {
+		t.Fatal(err)
 	}
-	w.checkDeleteOrder(t, state)
+	live, err := w.client.Resource(gvr).Namespace(obj.GetNamespace()).Get(context.Background(), obj.GetName(), metav1.GetOptions{})
+	switch {
+	case string(r.Type) == serviceAccountPatchType && err == nil:
+		for key := range obj.GetAnnotations() {
+			if _, kept := live.GetAnnotations()[key]; kept {
+				t.Errorf("destroy left the patch's annotation %s on %s/%s", key, obj.GetNamespace(), obj.GetName())
+			}
+		}
+	case string(r.Type) == serviceAccountPatchType:
+		t.Errorf("destroy deleted %s/%s, which the stack only patched: %v", obj.GetNamespace(), obj.GetName(), err)
+	case !apierrors.IsNotFound(err):
+		t.Errorf("destroy left %s %s/%s: %v", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+	}
 }
 
 // gcpThing is one thing in the GCP stand-in's world.
 type gcpThing struct {
-	Type string `json:"type"`
-	ID   string `json:"id"`
+	Type    string         `json:"type"`
+	ID      string         `json:"id"`
+	Outputs map[string]any `json:"outputs"`
+}
+
+// workloadIdentityBound tells whether GCP holds the binding that lets the
+// Kubernetes service account namespace/ksa act as account: the account's
+// roles/iam.workloadIdentityUser for the pool's member of the KSA. Without
+// it GKE's metadata server gets the pod no token (GKE docs, "Use Workload
+// Identity Federation for GKE": the IAM policy binding on the service
+// account; "Troubleshoot Workload Identity Federation for GKE": 403 on
+// iam.serviceAccounts.getAccessToken).
+func (w *engineWorld) workloadIdentityBound(namespace, ksa, account string) bool {
+	things, err := w.readGCPWorld()
+	if err != nil {
+		return false
+	}
+	member := fmt.Sprintf(".svc.id.goog[%s/%s]", namespace, ksa)
+	for _, thing := range things {
+		out := thing.Outputs
+		if thing.Type == accountMemberType && out["role"] == "roles/iam.workloadIdentityUser" &&
+			strings.HasSuffix(fmt.Sprint(out["member"]), member) && strings.HasSuffix(fmt.Sprint(out["serviceAccountId"]), account) {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *engineWorld) gcpWorld(t *testing.T) map[string]gcpThing {
 	t.Helper()
-	things := map[string]gcpThing{}
-	data, err := os.ReadFile(filepath.Join(w.gcp, "world.json"))
-	if err != nil && !os.IsNotExist(err) {
+	things, err := w.readGCPWorld()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(data) > 0 {
-		if err := json.Unmarshal(data, &things); err != nil {
-			t.Fatal(err)
-		}
-	}
 	return things
+}
+
+func (w *engineWorld) readGCPWorld() (map[string]gcpThing, error) {
+	things := map[string]gcpThing{}
+	data, err := os.ReadFile(filepath.Join(w.gcp, "world.json"))
+	if os.IsNotExist(err) || (err == nil && len(data) == 0) {
+		return things, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return things, json.Unmarshal(data, &things)
 }
 
 // gcpCall is one call in the GCP stand-in's log.
@@ -499,22 +592,18 @@ func (w *engineWorld) gcpCalls(t *testing.T) []gcpCall {
 	return calls
 }
 
-// checkDeleteOrder: at GCP, each resource was deleted only after everything
-// that depended on it in the state was.
-func (w *engineWorld) checkDeleteOrder(t *testing.T, state apitype.UntypedDeployment) {
+// checkDeleteOrder: in a destroy's calls at GCP, each resource was deleted
+// only after everything that depended on it in the state was.
+func (w *engineWorld) checkDeleteOrder(t *testing.T, state apitype.DeploymentV3, calls []gcpCall) {
 	t.Helper()
-	var deployment apitype.DeploymentV3
-	if err := json.Unmarshal(state.Deployment, &deployment); err != nil {
-		t.Fatal(err)
-	}
 	deleted := map[string]gcpCall{}
-	for _, call := range w.gcpCalls(t) {
-		if call.Method == "Delete" {
+	for _, call := range calls {
+		if call.Method == "Delete" && call.Error == "" {
 			deleted[call.Name] = call
 		}
 	}
 	checked := 0
-	for _, r := range deployment.Resources {
+	for _, r := range state.Resources {
 		dependent, ok := deleted[r.URN.Name()]
 		if !ok {
 			continue
@@ -582,7 +671,7 @@ func normalisedDiff(out string) string {
 
 // nodePoolChangeCreatesBeforeItDeletes: a new machine type gives the pool a
 // new name, and GCP sees the new pool made before the old one goes; the
-// deploy still succeeds, so the job always has a node.
+// deploy succeeds, and the verification Job is still Complete.
 func (w *engineWorld) nodePoolChangeCreatesBeforeItDeletes(t *testing.T, stack auto.Stack, config map[string]string) {
 	w.configure(t, stack, withConfig(config, map[string]string{"gkewi:machineType": "e2-standard-2"}))
 	before := len(w.gcpCalls(t))
@@ -607,4 +696,5 @@ func (w *engineWorld) nodePoolChangeCreatesBeforeItDeletes(t *testing.T, stack a
 		t.Errorf("the old pool's delete began at %s, before the new pool was made at %s",
 			deleted.Start.Format(time.StampMilli), created.End.Format(time.StampMilli))
 	}
+	w.checkVerified(t, config)
 }

@@ -21,12 +21,13 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The engine tier, first step: the real Pulumi CLI and engine (bin/pulumi,
+// The engine tier's plumbing: the real Pulumi CLI and engine (bin/pulumi,
 // pkg v3.274.1) run an inline Go program through the Automation API, which
 // serves the program from the test process, so no Go language host is
 // needed; the real Kubernetes provider (bin/pulumi-resource-kubernetes, the
-// v4.25.0 code) is found on PATH, and nothing is downloaded. It runs with
-// `make test-engine` (../shared/ENGINE-TIER.md has the probe behind it).
+// v4.25.0 code) is found on PATH, and nothing is downloaded. The stacks
+// themselves run in engine_stacks_test.go. It runs with `make test-engine`
+// (../shared/ENGINE-TIER.md has the probe behind it).
 
 // engineTools is where `make engine-tools` puts the tier's binaries.
 var engineTools = filepath.Join("..", "bin")

@@ -502,6 +502,18 @@ type podMetadata struct {
 	client *kubernetes.Clientset
 	mu     sync.Mutex
 	byNS   map[string]*fakeMetadata
+	// bound, when set, tells whether the Kubernetes service account
+	// namespace/ksa may act as account; a pod of one that may not gets no
+	// token, as GKE's metadata server gives none without the binding.
+	bound func(namespace, ksa, account string) bool
+}
+
+// requireBinding makes the server refuse tokens to a pod whose Kubernetes
+// service account bound does not let act as its annotated account.
+func (m *podMetadata) requireBinding(bound func(namespace, ksa, account string) bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.bound = bound
 }
 
 func startPodMetadata(t *testing.T, host processHost, client *kubernetes.Clientset) *podMetadata {
@@ -535,7 +547,7 @@ func (m *podMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	pod := pods.Items[0]
 	m.mu.Lock()
-	fake := m.byNS[pod.Namespace]
+	fake, bound := m.byNS[pod.Namespace], m.bound
 	m.mu.Unlock()
 	if fake == nil {
 		account, err := m.annotatedAccount(r.Context(), pod)
@@ -544,6 +556,9 @@ func (m *podMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		fake = &fakeMetadata{account: account}
+		if bound != nil && !bound(pod.Namespace, pod.Spec.ServiceAccountName, account) {
+			fake.refuseTokens = -1
+		}
 	}
 	fake.ServeHTTP(w, r)
 }

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -547,5 +548,27 @@ func TestComponentOutputsWhatAUserNeeds(t *testing.T) {
 	}
 	if kubeconfig, _ := rec.output("kubeconfig").(string); !strings.Contains(kubeconfig, "gke-gcloud-auth-plugin") {
 		t.Errorf("output kubeconfig is not a gke-gcloud-auth-plugin kubeconfig: %q", kubeconfig)
+	}
+}
+
+// TestAnInlineProgramReadsItsConfiguration: under the Automation API the
+// program runs in its caller's process, where the engine's configuration
+// reaches the context but not PULUMI_CONFIG (sdk/go/auto/stack.go builds
+// the RunInfo from the request), and every key that an argument reads must
+// still arrive; the engine tier runs every stack that way.
+func TestAnInlineProgramReadsItsConfiguration(t *testing.T) {
+	t.Parallel()
+	want := devFixture()
+	var got map[string]string
+	read := func(ctx *pulumi.Context) (err error) {
+		got, err = stacks.StackConfig(ctx)
+		return err
+	}
+	inline := func(info *pulumi.RunInfo) { info.Config = want }
+	if err := pulumi.RunErr(read, pulumi.WithMocks(testProject, testStack, &recorder{}), inline); err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("an inline program reads %v; want %v", got, want)
 	}
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -11,8 +14,9 @@ import (
 )
 
 // Invoke answers the lookups gkewi makes from what exists in the stand-in's
-// GCP, shaped as v7.38.0's results are, and fails as GCP does when the thing
-// is not there.
+// GCP, shaped as v7.38.0's results are, and fails as GCP does when the
+// account, cluster or network is not there. Every project exists: its
+// number is made from its id.
 func (s *standIn) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
 	call := s.begin("Invoke", req.GetTok(), "", "", false)
 	result, err := s.invoke(req)
@@ -54,7 +58,8 @@ type lookup struct{ things map[string]Stored }
 // find is the first thing of type typ whose outputs have every value of
 // want, with the outputs; nil when there is none.
 func (l lookup) find(typ string, want map[string]string) (resource.PropertyMap, error) {
-	for _, thing := range l.things {
+	for _, k := range slices.Sorted(maps.Keys(l.things)) {
+		thing := l.things[k]
 		if thing.Type != typ {
 			continue
 		}
@@ -70,6 +75,8 @@ func (l lookup) find(typ string, want map[string]string) (resource.PropertyMap, 
 	return nil, nil
 }
 
+// matches tells whether outputs hold every wanted value; an empty one, an
+// argument the lookup was not given, matches anything.
 func matches(outputs resource.PropertyMap, want map[string]string) bool {
 	for key, value := range want {
 		if value != "" && (inputs{PropertyMap: outputs}).str(key) != value {
@@ -101,7 +108,7 @@ func (s *standIn) lookUp(token string, in inputs, l lookup) (resource.PropertyMa
 		}
 		return network, err
 	case "gcp:compute/getSubnetwork:getSubnetwork":
-		name, region := in.str("name"), in.str("region")
+		name, region := in.str("name"), cmp.Or(in.str("region"), s.region)
 		subnetwork, err := l.find("gcp:compute/subnetwork:Subnetwork", map[string]string{"name": name, "region": region, "project": p})
 		if subnetwork == nil && err == nil {
 			err = notFound("Error 404: The resource 'projects/%s/regions/%s/subnetworks/%s' was not found, notFound", p, region, name)
@@ -126,7 +133,7 @@ func (s *standIn) account(in inputs, l lookup) (resource.PropertyMap, error) {
 
 // clusterLookup is a cluster with its node pools, as getCluster answers.
 func (s *standIn) clusterLookup(in inputs, p string, l lookup) (resource.PropertyMap, error) {
-	name, location := in.str("name"), in.str("location")
+	name, location := in.str("name"), cmp.Or(in.str("location"), s.zone)
 	cluster, err := l.find("gcp:container/cluster:Cluster", map[string]string{"name": name, "location": location, "project": p})
 	if err != nil {
 		return nil, err

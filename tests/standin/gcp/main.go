@@ -16,6 +16,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"slices"
@@ -30,6 +31,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
+	"github.com/gkewi/gkewi/tests/standin/base"
 	"github.com/gkewi/gkewi/tests/standin/typical"
 )
 
@@ -52,7 +54,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "the GCP stand-in keeps its GCP in the folder that %s names, and it is not set\n", dirVariable)
 		os.Exit(1)
 	}
-	s := &standIn{world: world{dir: dir},
+	s := &standIn{Provider: base.Provider{Version: version}, world: world{dir: dir},
 		cluster: controlPlane{endpoint: os.Getenv(endpointVariable), ca: os.Getenv(caVariable)}}
 	err := provider.Main("gcp", func(*provider.HostClient) (pulumirpc.ResourceProviderServer, error) { return s, nil })
 	if err != nil {
@@ -62,34 +64,24 @@ func main() {
 }
 
 type standIn struct {
-	pulumirpc.UnimplementedResourceProviderServer
+	base.Provider
 	world   world
 	cluster controlPlane
-	// project is the provider's gcp:project.
-	project string
+	// project, region and zone are the provider's gcp:project, gcp:region
+	// and gcp:zone, which a resource or lookup that names none gets.
+	project, region, zone string
 }
 
 var options = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, KeepResources: true}
-
-func (*standIn) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
-}
-
-func (*standIn) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
-}
-
-func (*standIn) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	return &pulumirpc.DiffResponse{}, nil
-}
 
 func (s *standIn) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
 	config, err := plugin.UnmarshalProperties(req.GetArgs(), options)
 	if err != nil {
 		return nil, err
 	}
-	s.project = inputs{PropertyMap: config}.str("project")
-	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
+	given := inputs{PropertyMap: config}
+	s.project, s.region, s.zone = given.str("project"), given.str("region"), given.str("zone")
+	return base.Configured(), nil
 }
 
 // served is the type's entry, or an error naming what the stand-in serves.
@@ -161,18 +153,15 @@ func subnetworkShrinks(olds, news resource.PropertyMap) bool {
 // changedInputs are the top-level inputs whose values differ, leaving out
 // those the program ignores changes to.
 func changedInputs(olds, news resource.PropertyMap, ignore []string) []string {
+	keys := maps.Clone(olds)
+	maps.Copy(keys, news)
 	var changed []string
-	for key := range olds.Copy() {
-		if _, ok := news[key]; !ok {
-			news[key] = resource.NewNullProperty()
-		}
-	}
-	for key, v := range news {
-		if !v.DeepEquals(olds[key]) && (!v.IsNull() || olds.HasValue(key)) && !ignored(string(key), ignore) {
+	for _, key := range slices.Sorted(maps.Keys(keys)) {
+		// A missing input reads as null, so null and missing are the same.
+		if !olds[key].DeepEquals(news[key]) && !ignored(string(key), ignore) {
 			changed = append(changed, string(key))
 		}
 	}
-	slices.Sort(changed)
 	return changed
 }
 
@@ -212,7 +201,7 @@ func (s *standIn) create(req *pulumirpc.CreateRequest) (string, *structpb.Struct
 	if err != nil {
 		return "", nil, err
 	}
-	id, outputs, err := s.outputs(req.GetType(), news, req.GetPreview())
+	id, outputs, err := s.outputs(req.GetType(), news, nil, req.GetPreview())
 	if err != nil || req.GetPreview() {
 		properties, merr := plugin.MarshalProperties(outputs, options)
 		return id, properties, coalesce(err, merr)
@@ -234,17 +223,26 @@ func coalesce(errs ...error) error {
 	return nil
 }
 
-// outputs are a resource's inputs and what GCP computes for them; in a
-// preview, each computed value is unknown, as the real provider leaves it.
-func (s *standIn) outputs(typ string, news resource.PropertyMap, preview bool) (string, resource.PropertyMap, error) {
+// outputs are a resource's inputs and what GCP computes for them. In a
+// preview, a computed value is unknown where no input gives it, nested ones
+// included, as the real provider leaves it; an update's preview keeps what
+// the resource computed before (olds), as a Terraform plan keeps prior
+// computed attributes. olds is nil for a create.
+func (s *standIn) outputs(typ string, news, olds resource.PropertyMap, preview bool) (string, resource.PropertyMap, error) {
 	if typ == "gcp:container/cluster:Cluster" && !preview && (s.cluster.endpoint == "" || s.cluster.ca == "") {
 		return "", nil, fmt.Errorf("the GCP stand-in's clusters are the node tier's API server: set %s and %s", endpointVariable, caVariable)
 	}
 	id, computed := computedOutputs(typ, inputs{PropertyMap: news, project: s.project}, s.cluster)
+	if bad := unknownNames(resource.NewProperty(computed), resourceTypes[typ].state.ElementType(), ""); len(bad) > 0 {
+		return "", nil, fmt.Errorf("the GCP stand-in computes %v for %s, which pulumi-gcp v%s's state lacks", bad, typ, version)
+	}
 	outputs := news.Copy()
 	for key, v := range computed {
-		if preview && !news.HasValue(key) {
-			v = resource.MakeComputed(resource.NewProperty(""))
+		switch {
+		case preview && olds != nil:
+			v = keptFrom(news[key], olds[key])
+		case preview:
+			v = unknownBeyond(news[key], v)
 		}
 		outputs[key] = v
 	}
@@ -252,6 +250,47 @@ func (s *standIn) outputs(typ string, news resource.PropertyMap, preview bool) (
 		id = ""
 	}
 	return id, outputs, nil
+}
+
+// unknown is a value not known until the resource exists.
+var unknown = resource.MakeComputed(resource.NewProperty(""))
+
+// unknownBeyond is computed with every part that given (the input) does not
+// hold made unknown.
+func unknownBeyond(given, computed resource.PropertyValue) resource.PropertyValue {
+	switch {
+	case given.IsComputed():
+		return given
+	case given.IsNull():
+		return unknown
+	case given.IsObject() && computed.IsObject():
+		out := resource.PropertyMap{}
+		for key, v := range computed.ObjectValue() {
+			out[key] = unknownBeyond(given.ObjectValue()[key], v)
+		}
+		return resource.NewProperty(out)
+	}
+	return computed
+}
+
+// keptFrom is given (the input) with what old, the value before, held
+// beyond it; unknown where neither holds anything.
+func keptFrom(given, old resource.PropertyValue) resource.PropertyValue {
+	switch {
+	case given.IsComputed():
+		return given
+	case given.IsNull() && old.IsNull():
+		return unknown
+	case given.IsNull():
+		return old
+	case given.IsObject() && old.IsObject():
+		out := old.ObjectValue().Copy()
+		for key, v := range given.ObjectValue() {
+			out[key] = keptFrom(v, old.ObjectValue()[key])
+		}
+		return resource.NewProperty(out)
+	}
+	return given
 }
 
 // store keeps what was made, and the APIs enabled, in the world.
@@ -316,7 +355,11 @@ func (s *standIn) update(req *pulumirpc.UpdateRequest) (*structpb.Struct, error)
 	if err != nil {
 		return nil, err
 	}
-	_, outputs, err := s.outputs(req.GetType(), news, req.GetPreview())
+	olds, err := plugin.UnmarshalProperties(req.GetOlds(), options)
+	if err != nil {
+		return nil, err
+	}
+	_, outputs, err := s.outputs(req.GetType(), news, olds, req.GetPreview())
 	if err != nil {
 		return nil, err
 	}
@@ -340,11 +383,15 @@ func (s *standIn) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*empt
 		if err != nil {
 			return err
 		}
-		// The provider's own check, from its state (resource_container_cluster.go).
+		// The provider's own check, from its state, deletion_protection
+		// defaulting to true, in its words (terraform-provider-google-beta
+		// v5.42.0, services/container/resource_container_cluster.go).
 		if v := outputs["deletionProtection"]; req.GetType() == "gcp:container/cluster:Cluster" && (!v.IsBool() || v.BoolValue()) {
 			return fmt.Errorf("cannot destroy cluster because deletion_protection is set to true. Set it to false to proceed with cluster deletion")
 		}
 		delete(things, key(req.GetType(), req.GetId()))
+		// disable_on_destroy defaults to true (services/resourcemanager/
+		// resource_google_project_service.go L104-127).
 		if v := outputs["disableOnDestroy"]; req.GetType() == "gcp:projects/service:Service" && (!v.IsBool() || v.BoolValue()) {
 			delete(things, key(enabledAPI, req.GetId()))
 		}

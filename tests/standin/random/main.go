@@ -21,6 +21,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/gkewi/gkewi/tests/standin/base"
 )
 
 // version is the random SDK's, v4.21.2, which the program pins.
@@ -33,7 +35,7 @@ var replacingInputs = []resource.PropertyKey{"byteLength", "keepers", "prefix"}
 
 func main() {
 	err := provider.Main("random", func(*provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
-		return &standIn{}, nil
+		return &standIn{Provider: base.Provider{Version: version}}, nil
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -42,26 +44,10 @@ func main() {
 }
 
 type standIn struct {
-	pulumirpc.UnimplementedResourceProviderServer
+	base.Provider
 }
 
 var options = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true}
-
-func (*standIn) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
-}
-
-func (*standIn) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
-}
-
-func (*standIn) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	return &pulumirpc.DiffResponse{}, nil
-}
-
-func (*standIn) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
-}
 
 func (*standIn) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	if err := known(req.GetType()); err != nil {

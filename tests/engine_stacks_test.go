@@ -173,6 +173,7 @@ func (w *engineWorld) configure(t *testing.T, stack auto.Stack, config map[strin
 func TestEngineStacks(t *testing.T) {
 	w := startEngineWorld(t)
 	t.Run("a violating stack stops at its preview", w.violatingStack)
+	t.Run("a failed verification, then recovery", w.failedVerificationThenRecovery)
 	t.Run("dev", func(t *testing.T) {
 		w.lifecycle(t, "dev", devFixture(), w.scheduleChangeUpdatesOnlyTheCronJob, w.nodePoolChangeCreatesBeforeItDeletes)
 	})
@@ -334,6 +335,40 @@ func (w *engineWorld) violatingStack(t *testing.T) {
 	if after := len(w.gcpWorld(t)); after != before {
 		t.Errorf("the preview changed GCP: %d things before, %d after", before, after)
 	}
+}
+
+// failedVerificationThenRecovery: while the metadata server gives the pods
+// no token, up fails on the verification Job, naming it and the container
+// that waited; once it does, the next up replaces the failed Job
+// (pulumi.com/replaceUnready) and succeeds, with no edit of the state.
+func (w *engineWorld) failedVerificationThenRecovery(t *testing.T) {
+	ctx := context.Background()
+	config := withConfig(devFixture(), map[string]string{
+		"gkewi:namespace": "wi-recovery", "gkewi:kubernetesServiceAccount": "wi-recovery",
+		"gkewi:clusterName": "gkewi-recovery", "gkewi:network": "gkewi-recovery",
+		"gkewi:subnetwork": "gkewi-recovery-asia-northeast1",
+	})
+	before := w.gcpWorld(t)
+	stack := w.stack(t, "recovery", config)
+	w.metadata.refuseTokensIn("wi-recovery", true)
+	_, err := stack.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "gkewi-verify") || !strings.Contains(err.Error(), "wait-for-identity") {
+		t.Fatalf("up without a token did not fail on the verification Job's wait-for-identity: %v", err)
+	}
+	w.metadata.refuseTokensIn("wi-recovery", false)
+	up, err := stack.Up(ctx)
+	if err != nil {
+		t.Fatalf("the next up, with tokens, failed: %v\n%s", err, up.StdOut)
+	}
+	if changes := up.Summary.ResourceChanges; changes == nil || (*changes)[string(apitype.OpReplace)] != 1 {
+		t.Errorf("the next up did not replace the failed Job, and it alone: %v", changes)
+	}
+	w.checkVerified(t, config)
+	state := exportedState(t, stack)
+	if _, err := stack.Destroy(ctx); err != nil {
+		t.Fatalf("destroy failed: %v", err)
+	}
+	w.checkDestroyed(t, state, before)
 }
 
 // change is a scenario that runs on a stack that is up, before its destroy.

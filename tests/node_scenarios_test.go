@@ -73,7 +73,7 @@ func slug(name string) string {
 
 // verifyStack applies a stack's Kubernetes objects as Pulumi would, with the
 // metadata server answering for the stack's account, and waits for its
-// verification Job as Pulumi would: it must complete, having run
+// verification Job: it must complete, having run
 // wait-for-identity first and then the verification.
 func (c *nodeCluster) verifyStack(t *testing.T, stack string) {
 	rec := mustRecord(t, stackConfig(t, stack), inStack(stack))
@@ -90,7 +90,7 @@ func (c *nodeCluster) verifyStack(t *testing.T, stack string) {
 			c.applyAs(t, namedObject(reg, stack), reg.Type != serviceAccountPatchType)
 		}
 	}
-	if err := c.awaitJobAsPulumi(t, verify.GetNamespace(), verify.GetName()); err != nil {
+	if err := c.waitForJob(t, verify.GetNamespace(), verify.GetName()); err != nil {
 		t.Fatalf("the verification Job of stack %s did not complete: %v\n%s", stack, err, c.podReport(t, verify.GetNamespace(), verify.GetName()))
 	}
 	pod := c.jobPods(t, verify.GetNamespace(), verify.GetName())[0]
@@ -169,7 +169,7 @@ func metadataRefusesThreeTimes(t *testing.T, c *nodeCluster, dev *devObjects) {
 	fake := c.metadata.serve(dev.namespace, dev.account)
 	fake.setRefuseTokens(3)
 	c.apply(t, named(dev.verify, "verify"))
-	if err := c.awaitJobAsPulumi(t, dev.namespace, "verify"); err != nil {
+	if err := c.waitForJob(t, dev.namespace, "verify"); err != nil {
 		t.Fatalf("three refusals failed the verification: %v\n%s", err, c.podReport(t, dev.namespace, "verify"))
 	}
 	// The kubelet may already have removed the finished init container, and
@@ -186,9 +186,9 @@ func metadataNeverAnswers(t *testing.T, c *nodeCluster, dev *devObjects) {
 	fake := c.metadata.serve(dev.namespace, dev.account)
 	fake.setRefuseTokens(-1)
 	c.apply(t, withBackoffLimit(named(dev.verify, "verify"), 0))
-	err := c.awaitJobAsPulumi(t, dev.namespace, "verify")
+	err := c.waitForJob(t, dev.namespace, "verify")
 	if err == nil || !strings.Contains(err.Error(), "[BackoffLimitExceeded]") {
-		t.Fatalf("a verification without a token did not fail `pulumi up`: %v", err)
+		t.Fatalf("a verification without a token did not fail: %v", err)
 	}
 	pod := c.jobPods(t, dev.namespace, "verify")[0]
 	message := terminationMessage(pod.Status.InitContainerStatuses[0])
@@ -197,25 +197,12 @@ func metadataNeverAnswers(t *testing.T, c *nodeCluster, dev *devObjects) {
 			t.Errorf("the init container's termination message lacks %q:\n%s", want, message)
 		}
 	}
-	// The next `pulumi up`: replaceUnready replaces the Job, which now passes.
-	job, err := c.typed.BatchV1().Jobs(dev.namespace).Get(context.Background(), "verify", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !replaceUnreadyAsPulumi(job) {
-		t.Fatal("a failed verification Job would not be replaced on the next `pulumi up`")
-	}
-	fake.setRefuseTokens(0)
-	c.apply(t, named(dev.verify, "verify-replacement"))
-	if err := c.awaitJobAsPulumi(t, dev.namespace, "verify-replacement"); err != nil {
-		t.Errorf("the replacement did not complete once the metadata server answered: %v", err)
-	}
 }
 
 func wrongAccount(t *testing.T, c *nodeCluster, dev *devObjects) {
 	c.metadata.serve(dev.namespace, "someone-else@other-project.iam.gserviceaccount.com")
 	c.apply(t, withBackoffLimit(named(dev.verify, "verify"), 0))
-	if err := c.awaitJobAsPulumi(t, dev.namespace, "verify"); err == nil {
+	if err := c.waitForJob(t, dev.namespace, "verify"); err == nil {
 		t.Fatal("the verification passed for the wrong account")
 	}
 	pod := c.jobPods(t, dev.namespace, "verify")[0]
@@ -228,7 +215,7 @@ func wrongAccount(t *testing.T, c *nodeCluster, dev *devObjects) {
 func cronJobTemplateCompletes(t *testing.T, c *nodeCluster, dev *devObjects) {
 	c.metadata.serve(dev.namespace, dev.account)
 	c.apply(t, jobFromTemplate(dev.cron, "manual"))
-	if err := c.awaitJobAsPulumi(t, dev.namespace, "manual"); err != nil {
+	if err := c.waitForJob(t, dev.namespace, "manual"); err != nil {
 		t.Fatalf("the CronJob's job did not complete: %v\n%s", err, c.podReport(t, dev.namespace, "manual"))
 	}
 	pod := c.jobPods(t, dev.namespace, "manual")[0]
@@ -247,7 +234,7 @@ echo "HOME=$HOME CLOUDSDK_CONFIG=$CLOUDSDK_CONFIG"`
 func runtimeSecurityContext(t *testing.T, c *nodeCluster, dev *devObjects) {
 	c.metadata.serve(dev.namespace, dev.account)
 	c.apply(t, withCommand(t, jobFromTemplate(dev.cron, "probe"), "/bin/sh", "-c", runtimeProbe))
-	if err := c.awaitJobAsPulumi(t, dev.namespace, "probe"); err != nil {
+	if err := c.waitForJob(t, dev.namespace, "probe"); err != nil {
 		t.Fatalf("the probe did not complete: %v\n%s", err, c.podReport(t, dev.namespace, "probe"))
 	}
 	logs := c.logs(t, c.jobPods(t, dev.namespace, "probe")[0], "batch")
@@ -337,13 +324,11 @@ func podFromTemplate(t *testing.T, template map[string]any, namespace, name stri
 
 func ptr[T any](v T) *T { return &v }
 
-// awaitJobAsPulumi waits for a Job as pulumi-kubernetes v4.32.0 does when it
-// creates one (provider/pkg/await/job.go, with the checks of
-// provider/pkg/await/checker/job/check.go): the Job is ready once it has
-// started and is Complete; it fails as soon as it is Failed with reason
-// BackoffLimitExceeded or DeadlineExceeded; anything else waits until the
-// timeout. It polls where Pulumi watches, which decides the same.
-func (c *nodeCluster) awaitJobAsPulumi(t *testing.T, namespace, name string) error {
+// waitForJob waits until a Job finishes: nil once it is Complete, an error
+// with its reason once it is Failed. How Pulumi waits for the verification
+// Job, and replaces it when it failed, the engine tier proves with
+// pulumi-kubernetes itself.
+func (c *nodeCluster) waitForJob(t *testing.T, namespace, name string) error {
 	t.Helper()
 	deadline := time.Now().Add(jobTimeout)
 	for time.Now().Before(deadline) {
@@ -351,31 +336,17 @@ func (c *nodeCluster) awaitJobAsPulumi(t *testing.T, namespace, name string) err
 		if err != nil {
 			return err
 		}
-		if ready, err := jobReadyAsPulumi(job); ready || err != nil {
-			return err
+		for _, cond := range job.Status.Conditions {
+			if cond.Type == batchv1.JobFailed && cond.Status == corev1.ConditionTrue {
+				return fmt.Errorf("[%s] %s", cond.Reason, cond.Message)
+			}
+		}
+		if jobCondition(job, batchv1.JobComplete) {
+			return nil
 		}
 		time.Sleep(time.Second)
 	}
 	return fmt.Errorf("timed out waiting for Job %s/%s", namespace, name)
-}
-
-// jobReadyAsPulumi is checker/job's jobStarted and jobComplete together.
-func jobReadyAsPulumi(job *batchv1.Job) (bool, error) {
-	for _, cond := range job.Status.Conditions {
-		if cond.Type == batchv1.JobFailed && cond.Status == corev1.ConditionTrue &&
-			(cond.Reason == "BackoffLimitExceeded" || cond.Reason == "DeadlineExceeded") {
-			return false, fmt.Errorf("[%s] %s", cond.Reason, cond.Message)
-		}
-	}
-	return job.Status.StartTime != nil && jobCondition(job, batchv1.JobComplete), nil
-}
-
-// replaceUnreadyAsPulumi is what pulumi-kubernetes' Diff decides for a Job
-// annotated pulumi.com/replaceUnready (provider/pkg/provider/provider.go,
-// metadata.ReplaceUnready): replace it when it is not ready now.
-func replaceUnreadyAsPulumi(job *batchv1.Job) bool {
-	ready, _ := jobReadyAsPulumi(job)
-	return job.Annotations["pulumi.com/replaceUnready"] == "true" && !ready
 }
 
 func jobCondition(job *batchv1.Job, kind batchv1.JobConditionType) bool {

@@ -506,6 +506,17 @@ type podMetadata struct {
 	// namespace/ksa may act as account; a pod of one that may not gets no
 	// token, as GKE's metadata server gives none without the binding.
 	bound func(namespace, ksa, account string) bool
+	// refused are the namespaces whose pods get no token, as when GKE's
+	// metadata server cannot get one.
+	refused map[string]bool
+}
+
+// refuseTokensIn makes the server refuse, or stop refusing, tokens to the
+// pods of a namespace that the test did not set up itself.
+func (m *podMetadata) refuseTokensIn(namespace string, refuse bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.refused[namespace] = refuse
 }
 
 // requireBinding makes the server refuse tokens to a pod whose Kubernetes
@@ -518,7 +529,7 @@ func (m *podMetadata) requireBinding(bound func(namespace, ksa, account string) 
 
 func startPodMetadata(t *testing.T, host processHost, client *kubernetes.Clientset) *podMetadata {
 	t.Helper()
-	m := &podMetadata{client: client, byNS: map[string]*fakeMetadata{}}
+	m := &podMetadata{client: client, byNS: map[string]*fakeMetadata{}, refused: map[string]bool{}}
 	listener, err := host.listen("tcp", metadataIP+":80")
 	if err != nil {
 		t.Fatal(err)
@@ -547,7 +558,7 @@ func (m *podMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	pod := pods.Items[0]
 	m.mu.Lock()
-	fake, bound := m.byNS[pod.Namespace], m.bound
+	fake, bound, refused := m.byNS[pod.Namespace], m.bound, m.refused[pod.Namespace]
 	m.mu.Unlock()
 	if fake == nil {
 		account, err := m.annotatedAccount(r.Context(), pod)
@@ -556,7 +567,7 @@ func (m *podMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		fake = &fakeMetadata{account: account}
-		if bound != nil && !bound(pod.Namespace, pod.Spec.ServiceAccountName, account) {
+		if refused || bound != nil && !bound(pod.Namespace, pod.Spec.ServiceAccountName, account) {
 			fake.refuseTokens = -1
 		}
 	}

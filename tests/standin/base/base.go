@@ -8,6 +8,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
@@ -41,4 +43,14 @@ func (*Provider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulum
 // unknowns in a preview, and resource references, as the real plugins do.
 func Configured() *pulumirpc.ConfigureResponse {
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}
+}
+
+// DiffInputs are a Diff's old and new inputs, unknowns and secrets kept.
+func DiffInputs(req *pulumirpc.DiffRequest) (olds, news resource.PropertyMap, err error) {
+	options := plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, KeepResources: true}
+	if olds, err = plugin.UnmarshalProperties(req.GetOldInputs(), options); err != nil {
+		return nil, nil, err
+	}
+	news, err = plugin.UnmarshalProperties(req.GetNews(), options)
+	return olds, news, err
 }

@@ -114,11 +114,7 @@ func (s *standIn) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirp
 	if err != nil {
 		return nil, err
 	}
-	olds, err := plugin.UnmarshalProperties(req.GetOldInputs(), options)
-	if err != nil {
-		return nil, err
-	}
-	news, err := plugin.UnmarshalProperties(req.GetNews(), options)
+	olds, news, err := base.DiffInputs(req)
 	if err != nil {
 		return nil, err
 	}

@@ -57,11 +57,7 @@ func (*standIn) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirp
 }
 
 func (*standIn) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := plugin.UnmarshalProperties(req.GetOldInputs(), options)
-	if err != nil {
-		return nil, err
-	}
-	news, err := plugin.UnmarshalProperties(req.GetNews(), options)
+	olds, news, err := base.DiffInputs(req)
 	if err != nil {
 		return nil, err
 	}

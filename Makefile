@@ -6,7 +6,7 @@ STACK ?= dev
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: build test test-apiserver test-node test-engine tools engine-tools lint tidy plan schema sdk plugin preview up destroy refresh move-stack
+.PHONY: build test test-apiserver test-node test-engine bench-engine tools engine-tools lint tidy plan schema sdk plugin preview up destroy refresh move-stack
 
 # Tests, plans and deployments need neither DWARF nor the symbol table: -s
 # drops both (`go doc cmd/link`: it implies -w), while a panic's trace, from
@@ -46,6 +46,12 @@ test-engine: engine-tools tools
 	GKEWI_REQUIRE_ENGINE=1 GKEWI_REQUIRE_NODE=1 unshare --net -- sh -c 'ip link set lo up && \
 		exec go test -tags "engine node" -run "^TestEngine" -count=1 -timeout 30m -v ./tests'
 
+# The engine tier's figures (tests/engine_bench_test.go): the dev stack's up
+# against the critical path that make plan computes, and edit → preview.
+bench-engine: engine-tools tools
+	GKEWI_BENCH=1 GKEWI_REQUIRE_ENGINE=1 GKEWI_REQUIRE_NODE=1 unshare --net -- sh -c 'ip link set lo up && \
+		exec go test -tags "engine node" -run "^TestBenchEngineUp$$" -count=1 -timeout 30m -v ./tests'
+
 # The Kubernetes binaries and etcd, pinned by the hack/tools module, and the
 # image builder of the node tier, built into bin/.
 TOOLS = bin/kube-apiserver bin/etcd bin/kubelet bin/kube-controller-manager bin/kube-scheduler bin/ociimage
@@ -65,9 +71,10 @@ $(TOOLS) &: hack/tools/go.mod hack/tools/go.sum $(wildcard hack/tools/cmd/*/main
 # compiled packages the component package's module shares), the Kubernetes
 # provider (the v4.25.0 code, the only one served; pkg v3.215.0) and the YAML
 # language host (pulumi-yaml v1.25.0; pkg v3.206.0). All stripped: the
-# provider alone is 444 MB with its symbols.
+# provider alone is 444 MB with its symbols. Beside them, the component
+# package's own plugin (make plugin), which the YAML consumer runs.
 ENGINE_TOOLS = bin/pulumi bin/pulumi-resource-kubernetes bin/pulumi-language-yaml
-engine-tools: $(ENGINE_TOOLS)
+engine-tools: $(ENGINE_TOOLS) plugin
 
 bin/pulumi: hack/tools/engine/go.mod hack/tools/engine/go.sum
 	cd hack/tools/engine && GOFLAGS= GOBIN=$(CURDIR)/bin go install \

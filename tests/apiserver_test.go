@@ -56,6 +56,9 @@ type apiServer struct {
 	// host runs processes beside the server, and kubeconfig lets them reach it.
 	host       processHost
 	kubeconfig string
+	// userTokens are what a user's credential plugin gets: tokens that
+	// expire.
+	userTokens *userTokens
 }
 
 // processHost starts processes in a network namespace, or in the test's own
@@ -183,11 +186,16 @@ func startAPIServerOn(t *testing.T, host processHost, dir string) *apiServer {
 	if err := os.WriteFile(tokens, []byte(adminToken+",admin,admin,system:masters\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	webhook := filepath.Join(dir, "user-tokens.kubeconfig")
+	userTokens := startUserTokens(t, host, webhook)
 	startProcess(t, host, dir, apiserverBin,
 		"--etcd-servers", etcdURL,
 		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
 		"--secure-port", fmt.Sprint(securePort), "--cert-dir", filepath.Join(dir, "certs"),
 		"--token-auth-file", tokens, "--authorization-mode", "RBAC",
+		// No cache, so that a rotated token is refused at once.
+		"--authentication-token-webhook-config-file", webhook, "--authentication-token-webhook-version", "v1",
+		"--authentication-token-webhook-cache-ttl", "0s",
 		"--service-account-issuer", "https://kubernetes.default.svc",
 		"--service-account-key-file", keyFile, "--service-account-signing-key-file", keyFile,
 		"--service-cluster-ip-range", "10.96.0.0/24",
@@ -221,7 +229,7 @@ func startAPIServerOn(t *testing.T, host processHost, dir string) *apiServer {
 	warnings.take()
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disco))
 	return &apiServer{client: client, mapper: mapper, config: config, version: version.GitVersion, warnings: warnings,
-		host: host, kubeconfig: kubeconfig}
+		host: host, kubeconfig: kubeconfig, userTokens: userTokens}
 }
 
 // writeAdminKubeconfig lets the other processes of a tier reach the server

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -52,7 +51,10 @@ type engineWorld struct {
 	root, dir string
 	// gcp is the GCP stand-in's folder: its world and its call log.
 	gcp string
-	env map[string]string
+	// token is the file from which the stub of gke-gcloud-auth-plugin reads
+	// the user's token.
+	token string
+	env   map[string]string
 }
 
 // thisNetns is the test's own network namespace, given the tier's
@@ -91,8 +93,8 @@ func startEngineWorld(t *testing.T) *engineWorld {
 	if err := os.MkdirAll(w.gcp, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	token := filepath.Join(w.dir, "token")
-	writeFile(t, token, adminToken)
+	w.token = filepath.Join(w.dir, "token")
+	writeFile(t, w.token, c.userTokens.token())
 	writeAuthPluginStub(t, filepath.Join(w.dir, "bin", "gke-gcloud-auth-plugin"))
 	ca, err := os.ReadFile(filepath.Join(c.dir, "certs", "apiserver.crt"))
 	if err != nil {
@@ -106,10 +108,10 @@ func startEngineWorld(t *testing.T) *engineWorld {
 		"GKEWI_GCP_DIR":      w.gcp,
 		"GKEWI_GCP_ENDPOINT": server.Host,
 		"GKEWI_GCP_CA":       base64.StdEncoding.EncodeToString(ca),
-		"GKEWI_TOKEN_FILE":   token,
+		"GKEWI_TOKEN_FILE":   w.token,
 		// What the stack's ESC environment (docs/esc) sets when it opens,
 		// for gkewi:kubernetesAuth accessToken.
-		"CLOUDSDK_AUTH_ACCESS_TOKEN": adminToken,
+		"CLOUDSDK_AUTH_ACCESS_TOKEN": c.userTokens.token(),
 	}
 	return w
 }
@@ -177,6 +179,7 @@ func TestEngineStacks(t *testing.T) {
 	t.Run("dev", func(t *testing.T) {
 		w.lifecycle(t, "dev", devFixture(), w.scheduleChangeUpdatesOnlyTheCronJob, w.nodePoolChangeCreatesBeforeItDeletes)
 	})
+	t.Run("an unreachable control plane", w.unreachableControlPlane)
 	for _, name := range exampleStacks() {
 		t.Run(name, func(t *testing.T) {
 			config := stackConfig(t, name)
@@ -184,6 +187,7 @@ func TestEngineStacks(t *testing.T) {
 			w.lifecycle(t, name, config)
 		})
 	}
+	t.Run("a YAML consumer", w.yamlConsumer)
 }
 
 // exampleStacks are the stacks of examples/, the project's own; the stack
@@ -363,7 +367,7 @@ func (w *engineWorld) failedVerificationThenRecovery(t *testing.T) {
 	if changes := up.Summary.ResourceChanges; changes == nil || (*changes)[string(apitype.OpReplace)] != 1 {
 		t.Errorf("the next up did not replace the failed Job, and it alone: %v", changes)
 	}
-	w.checkVerified(t, config)
+	w.checkVerified(t, stack)
 	state := exportedState(t, stack)
 	if _, err := stack.Destroy(ctx); err != nil {
 		t.Fatalf("destroy failed: %v", err)
@@ -378,8 +382,13 @@ type change func(t *testing.T, stack auto.Stack, config map[string]string)
 // refresh, the changes, and destroy, checking after each what a user relies
 // on.
 func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]string, changes ...change) {
+	w.lifecycleOf(t, w.stack(t, name, config), config, changes...)
+}
+
+// lifecycleOf is lifecycle of a stack made already, whose configuration is
+// config.
+func (w *engineWorld) lifecycleOf(t *testing.T, stack auto.Stack, config map[string]string, changes ...change) {
 	ctx := context.Background()
-	stack := w.stack(t, name, config)
 	before := w.gcpWorld(t)
 	w.previewWithPack(t, stack)
 	started := time.Now()
@@ -388,10 +397,11 @@ func (w *engineWorld) lifecycle(t *testing.T, name string, config map[string]str
 		t.Fatalf("up failed: %v\n%s\n%s", err, up.StdOut, up.StdErr)
 	}
 	t.Logf("up took %s", time.Since(started).Round(100*time.Millisecond))
-	w.checkVerified(t, config)
+	w.checkVerified(t, stack)
 	if preview, err := stack.Preview(ctx, optpreview.ExpectNoChanges()); err != nil {
 		t.Errorf("a second preview is not clean: %v\n%s", err, preview.StdOut)
 	}
+	w.expireToken(t, stack)
 	if refresh, err := stack.Refresh(ctx, optrefresh.ExpectNoChanges()); err != nil {
 		t.Errorf("refresh is not clean: %v\n%s", err, refresh.StdOut)
 	}
@@ -468,27 +478,38 @@ func (w *engineWorld) previewWithPack(t *testing.T, stack auto.Stack) {
 	}
 }
 
-// checkVerified: the verification Job, which the Kubernetes provider waited
-// for, completed, having found the pod acting as the stack's account.
-func (w *engineWorld) checkVerified(t *testing.T, config map[string]string) {
+// checkVerified: each verification Job of the stack, which the Kubernetes
+// provider waited for, completed, having found the pod acting as its
+// component's account.
+func (w *engineWorld) checkVerified(t *testing.T, stack auto.Stack) {
 	t.Helper()
-	namespace := config["gkewi:namespace"]
-	jobs, err := w.typed.BatchV1().Jobs(namespace).List(context.Background(), metav1.ListOptions{})
+	jobs := 0
+	for _, r := range exportedState(t, stack).Resources {
+		if string(r.Type) != jobType {
+			continue
+		}
+		jobs++
+		meta := (&unstructured.Unstructured{Object: r.Outputs})
+		w.checkJobVerified(t, meta.GetNamespace(), meta.GetName())
+	}
+	if jobs == 0 {
+		t.Error("the stack has no verification Job")
+	}
+}
+
+// checkJobVerified: the Job namespace/name completed, and its pod said OK.
+func (w *engineWorld) checkJobVerified(t *testing.T, namespace, name string) {
+	t.Helper()
+	job, err := w.typed.BatchV1().Jobs(namespace).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The stack's own Job; the CronJob's schedule may have made others.
-	ours := slices.DeleteFunc(jobs.Items, func(job batchv1.Job) bool { return len(job.OwnerReferences) > 0 })
-	if len(ours) != 1 {
-		t.Fatalf("want one verification Job in %s; got %d", namespace, len(ours))
-	}
-	job := ours[0]
 	if job.Status.Succeeded != 1 {
-		t.Errorf("the verification Job %s did not complete: %+v", job.Name, job.Status)
+		t.Errorf("the verification Job %s/%s did not complete: %+v", namespace, name, job.Status)
 	}
-	pods := w.jobPods(t, namespace, job.Name)
+	pods := w.jobPods(t, namespace, name)
 	if len(pods) == 0 || !strings.Contains(w.logs(t, pods[len(pods)-1], "verify"), "verify: OK: the pod acts as ") {
-		t.Errorf("the verification did not say OK:\n%s", w.podReport(t, namespace, job.Name))
+		t.Errorf("the verification did not say OK:\n%s", w.podReport(t, namespace, name))
 	}
 }
 
@@ -503,6 +524,13 @@ func (w *engineWorld) checkDestroyed(t *testing.T, state apitype.DeploymentV3, b
 			w.checkObjectGone(t, r)
 		}
 	}
+	w.checkGCPDestroyed(t, state, before)
+}
+
+// checkGCPDestroyed: nothing of the stack's state is left at GCP but the
+// APIs it enabled, and what existed before it is still there.
+func (w *engineWorld) checkGCPDestroyed(t *testing.T, state apitype.DeploymentV3, before map[string]gcpThing) {
+	t.Helper()
 	things := w.gcpWorld(t)
 	for key, thing := range things {
 		if _, existed := before[key]; !existed && thing.Type != "api" {
@@ -731,5 +759,5 @@ func (w *engineWorld) nodePoolChangeCreatesBeforeItDeletes(t *testing.T, stack a
 		t.Errorf("the old pool's delete began at %s, before the new pool was made at %s",
 			deleted.Start.Format(time.StampMilli), created.End.Format(time.StampMilli))
 	}
-	w.checkVerified(t, config)
+	w.checkVerified(t, stack)
 }

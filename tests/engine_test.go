@@ -36,7 +36,7 @@ var engineTools = filepath.Join("..", "bin")
 // where its binaries are missing.
 func requireEngineTier(t *testing.T) string {
 	t.Helper()
-	for _, tool := range []string{"pulumi", "pulumi-resource-kubernetes"} {
+	for _, tool := range []string{"pulumi", "pulumi-resource-kubernetes", "pulumi-language-yaml", "pulumi-resource-gkewi"} {
 		if _, err := os.Stat(filepath.Join(engineTools, tool)); err != nil {
 			if os.Getenv("GKEWI_REQUIRE_ENGINE") != "" {
 				t.Fatalf("the engine tier needs bin/%s: run `make engine-tools` (%v)", tool, err)
@@ -80,6 +80,18 @@ func buildStandIn(t *testing.T, dir, name string) {
 // CLI, which must be the SDK's version, with env added to engineEnv's.
 func engineStack(t *testing.T, root, dir, project, name string, program pulumi.RunFunc, env map[string]string) auto.Stack {
 	t.Helper()
+	stack, err := auto.UpsertStackInlineSource(context.Background(), name, project, program,
+		append(engineOptions(t, root, dir, env), auto.WorkDir(dir))...)
+	if err != nil {
+		t.Fatalf("creating the stack: %v", err)
+	}
+	return stack
+}
+
+// engineOptions run the tier's CLI, which must be the SDK's version, with
+// env added to engineEnv's.
+func engineOptions(t *testing.T, root, dir string, env map[string]string) []auto.LocalWorkspaceOption {
+	t.Helper()
 	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: root, SkipVersionCheck: true})
 	if err != nil {
 		t.Fatalf("the CLI in bin/: %v", err)
@@ -89,12 +101,7 @@ func engineStack(t *testing.T, root, dir, project, name string, program pulumi.R
 	}
 	vars := engineEnv(root, dir)
 	maps.Copy(vars, env)
-	stack, err := auto.UpsertStackInlineSource(context.Background(), name, project, program,
-		auto.Pulumi(cli), auto.WorkDir(dir), auto.EnvVars(vars))
-	if err != nil {
-		t.Fatalf("creating the stack: %v", err)
-	}
-	return stack
+	return []auto.LocalWorkspaceOption{auto.Pulumi(cli), auto.EnvVars(vars)}
 }
 
 // TestEngineRunsTheRandomStandIn: the random stand-in behaves as the real

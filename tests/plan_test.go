@@ -168,19 +168,25 @@ func dependencies(rec *recorder) map[string][]string {
 // criticalPath is the chain of dependent resources with the longest total
 // creation time, from the first resource created to the last.
 func criticalPath(rec *recorder) ([]string, int) {
+	return longestChain(rec, func(typ string) int { return kinds[typ].seconds })
+}
+
+// longestChain is the chain of dependent resources with the longest total
+// of weigh's weights of their types, and that total.
+func longestChain[W int | float64](rec *recorder, weigh func(typ string) W) ([]string, W) {
 	deps := dependencies(rec)
-	weight := map[string]int{}
+	weight := map[string]W{}
 	for _, reg := range rec.resources {
-		weight[reg.Name] = kinds[reg.Type].seconds
+		weight[reg.Name] = weigh(reg.Type)
 	}
-	finish := map[string]int{}
+	finish := map[string]W{}
 	via := map[string]string{}
-	var visit func(name string) int
-	visit = func(name string) int {
+	var visit func(name string) W
+	visit = func(name string) W {
 		if f, ok := finish[name]; ok {
 			return f
 		}
-		longest := 0
+		var longest W
 		for _, dep := range slices.Sorted(slices.Values(deps[name])) {
 			if f := visit(dep); f > longest {
 				longest, via[name] = f, dep

@@ -1,0 +1,159 @@
+//go:build engine && node
+
+package tests
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+
+	"github.com/gkewi/gkewi/tests/standin/typical"
+)
+
+// benchRounds is how many times `make bench-engine` takes the dev stack up
+// and down; it reports the median.
+const benchRounds = 3
+
+// TestBenchEngineUp is `make bench-engine`: the dev stack's `up` under the
+// real engine, against the critical path that `make plan` computes, weighed
+// with the same delays the GCP stand-in takes (GCP's typical times scaled
+// 1:60) and with the verification Job's own time as the engine saw it,
+// since the Job really runs here; and the edit → preview loop. Only the
+// benchmark target runs it.
+func TestBenchEngineUp(t *testing.T) {
+	if os.Getenv("GKEWI_BENCH") == "" {
+		t.Skip("make bench-engine runs it")
+	}
+	started := time.Now()
+	w := startEngineWorld(t)
+	tierStart := time.Since(started)
+	rec := mustRecord(t, devFixture())
+	var ups, models, jobs []float64
+	var chain []string
+	var editBuild, preview time.Duration
+	for round := range benchRounds {
+		stack := w.stack(t, "bench", devFixture())
+		wall, steps := timedUp(t, stack)
+		job := steps[jobType]
+		var model float64
+		chain, model = longestChain(rec, func(typ string) float64 {
+			if typ == jobType {
+				return job.Seconds()
+			}
+			return float64(typical.Seconds[typ]) / typical.Scale
+		})
+		ups, models, jobs = append(ups, wall.Seconds()), append(models, model), append(jobs, job.Seconds())
+		if round == 0 {
+			editBuild = timeEditBuild(t, w.root)
+			previewStarted := time.Now()
+			if _, err := stack.Preview(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			preview = time.Since(previewStarted)
+		}
+		if _, err := stack.Destroy(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	up, model := median(ups), median(models)
+	t.Logf(`
+engine tier, dev stack, median of %d rounds (%s)
+  up, wall time                                  %6.1f s   (rounds: %s)
+  critical path, scaled, with the Job's own time %6.1f s   (%s; the Job %.1f s)
+  up / critical path                             %6.2f×   (goal ≤ 1.10×)
+  edit in components/ → go build of the program  %6.1f s
+  preview of the dev stack, up to date           %6.1f s
+  edit → preview                                 %6.1f s
+  tier start (stand-ins built, node Ready)       %6.1f s   (node Ready after %.1f s)`,
+		benchRounds, machine(), up, seconds(ups), model, strings.Join(chain, " → "), median(jobs),
+		up/model, editBuild.Seconds(), preview.Seconds(), (editBuild + preview).Seconds(),
+		tierStart.Seconds(), w.readyAfter.Seconds())
+}
+
+// timedUp runs up and times it, and each resource's step as the engine
+// reports it, from its start to its outputs, by type (the longest of a
+// type).
+func timedUp(t *testing.T, stack auto.Stack) (time.Duration, map[string]time.Duration) {
+	t.Helper()
+	stream := make(chan events.EngineEvent)
+	began := map[string]time.Time{}
+	steps := map[string]time.Duration{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for event := range stream {
+			now := time.Now()
+			switch {
+			case event.ResourcePreEvent != nil:
+				began[event.ResourcePreEvent.Metadata.URN] = now
+			case event.ResOutputsEvent != nil:
+				m := event.ResOutputsEvent.Metadata
+				steps[m.Type] = max(steps[m.Type], now.Sub(began[m.URN]))
+			}
+		}
+	}()
+	started := time.Now()
+	if up, err := stack.Up(context.Background(), optup.EventStreams(stream)); err != nil {
+		t.Fatalf("up failed: %v\n%s", err, up.StdOut)
+	}
+	wall := time.Since(started)
+	<-done
+	return wall, steps
+}
+
+// timeEditBuild times the build that a `pulumi preview` of the program
+// pays after a one-line edit in components/: go build, as the Makefile
+// links it, of a copy of the program's module with a comment added. The Go
+// language host that would run it is not served here; the preview itself
+// is timed on the inline program.
+func timeEditBuild(t *testing.T, root string) time.Duration {
+	t.Helper()
+	copied := t.TempDir()
+	for _, path := range []string{"go.mod", "go.sum", "main.go", "components", "stacks"} {
+		if out, err := exec.Command("cp", "-r", filepath.Join(root, path), copied).CombinedOutput(); err != nil {
+			t.Fatalf("copying %s: %v\n%s", path, err, out)
+		}
+	}
+	edited := filepath.Join(copied, "components", "names.go")
+	source, err := os.ReadFile(edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, edited, string(source)+fmt.Sprintf("\n// bench edit %d\n", time.Now().UnixNano()))
+	build := exec.Command("go", "build", "-ldflags=-s", "-o", filepath.Join(t.TempDir(), "gkewi"), ".")
+	build.Dir = copied
+	started := time.Now()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the edited program: %v\n%s", err, out)
+	}
+	return time.Since(started)
+}
+
+func median(values []float64) float64 {
+	sorted := slices.Sorted(slices.Values(values))
+	return sorted[len(sorted)/2]
+}
+
+func seconds(values []float64) string {
+	var out []string
+	for _, v := range values {
+		out = append(out, fmt.Sprintf("%.1f", v))
+	}
+	return strings.Join(out, ", ")
+}
+
+// machine is the machine's core count and Go version, for the table.
+func machine() string {
+	return fmt.Sprintf("%d cores, %s", runtime.NumCPU(), runtime.Version())
+}

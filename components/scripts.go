@@ -2,7 +2,8 @@ package components
 
 import _ "embed"
 
-// waitForTokenScript runs in every job pod's init container.
+// waitForTokenScript runs first in every job pod: in the CronJob's pods as
+// their init container, in the verification's before the check.
 //
 //go:embed scripts/wait-for-identity.sh
 var waitForTokenScript string

@@ -129,7 +129,8 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, parts part
 			JobTemplate: &batchv1.JobTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{Labels: labels},
 				Spec: jobSpec(args.BackoffLimit, args.ActiveDeadlineSeconds, labels, nil,
-					podSpec(ksaName, args.ToolImage, jobContainer(JobContainerName, args.Image, jobCommand(name, args.Command), nil))),
+					podSpec(ksaName, jobContainer(JobContainerName, args.Image, jobCommand(name, args.Command), nil),
+						waitForIdentity(args.ToolImage))),
 			},
 		},
 	}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn(slices.Concat(args.IdentityReady, args.ImagePullable))})...)
@@ -216,6 +217,19 @@ const (
 	verifyAwaitTimeout          = "20m"
 )
 
+// verificationCommand waits for the pod's identity as every job pod does, then
+// checks it, in one container rather than after an init container:
+// pulumi-kubernetes reports a failed Job with its pods' container
+// statuses, each failed container's termination message included, and
+// never an init container's (cloud-ready-checks v1.3.0, which
+// pulumi-kubernetes v4.25.0 awaits pods with: pkg/kubernetes/pod/check.go,
+// collectContainerStatusErrors reads only ContainerStatuses). So only here
+// does the wait's hint reach the error that `pulumi up` prints. Each script
+// runs as a shell of its own, named as the init container is.
+var verificationCommand = pulumi.ToStringArray([]string{
+	"/bin/sh", "-c", `sh -c "$1" wait-for-identity && exec sh -c "$2" verify`, "verify", waitForTokenScript, verifyScript,
+})
+
 // newVerification creates a Job that runs as the KSA and fails unless the
 // pod acts as its account and can fetch a token; `pulumi up` waits for it. Its pod
 // template carries the identity wiring, so any change to that wiring replaces
@@ -239,7 +253,7 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
 		},
 		Spec: jobSpec(verifyBackoffLimit, verifyActiveDeadlineSeconds, labels, wiring,
-			podSpec(ksa, args.ToolImage, jobContainer("verify", args.ToolImage, pulumi.ToStringArray([]string{"/bin/sh", "-c", verifyScript}), env))),
+			podSpec(ksa, jobContainer("verify", args.ToolImage, verificationCommand, env))),
 	}, slices.Concat(opts, []pulumi.ResourceOption{
 		pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady)),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: verifyAwaitTimeout, Update: verifyAwaitTimeout}),
@@ -297,9 +311,18 @@ const (
 	nonRootUID    = 65532
 )
 
+// waitForIdentity is the init container that waits for the pod's token.
+func waitForIdentity(toolImage string) corev1.ContainerArgs {
+	return jobContainer("wait-for-identity", toolImage, pulumi.ToStringArray([]string{"/bin/sh", "-c", waitForTokenScript}), nil)
+}
+
 // podSpec runs container as the KSA, on a node with the GKE metadata server,
-// under the restricted Pod Security Standard, after waitForToken in toolImage.
-func podSpec(ksa pulumi.StringOutput, toolImage string, container corev1.ContainerArgs) *corev1.PodSpecArgs {
+// under the restricted Pod Security Standard, after the init containers.
+func podSpec(ksa pulumi.StringOutput, container corev1.ContainerArgs, init ...corev1.ContainerArgs) *corev1.PodSpecArgs {
+	var initContainers corev1.ContainerArray
+	for _, c := range init {
+		initContainers = append(initContainers, c)
+	}
 	return &corev1.PodSpecArgs{
 		ServiceAccountName:           ksa,
 		AutomountServiceAccountToken: pulumi.Bool(false),
@@ -312,10 +335,8 @@ func podSpec(ksa pulumi.StringOutput, toolImage string, container corev1.Contain
 			FsGroup:        pulumi.Int(nonRootUID),
 			SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
 		},
-		InitContainers: corev1.ContainerArray{
-			jobContainer("wait-for-identity", toolImage, pulumi.ToStringArray([]string{"/bin/sh", "-c", waitForTokenScript}), nil),
-		},
-		Containers: corev1.ContainerArray{container},
+		InitContainers: initContainers,
+		Containers:     corev1.ContainerArray{container},
 		Volumes: corev1.VolumeArray{corev1.VolumeArgs{
 			Name:     pulumi.String(scratchVolume),
 			EmptyDir: &corev1.EmptyDirVolumeSourceArgs{},

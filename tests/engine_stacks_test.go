@@ -356,8 +356,11 @@ func (w *engineWorld) failedVerificationThenRecovery(t *testing.T) {
 	stack := w.stack(t, "recovery", config)
 	w.metadata.refuseTokensIn("wi-recovery", true)
 	_, err := stack.Up(ctx)
-	if err == nil || !strings.Contains(err.Error(), "gkewi-verify") || !strings.Contains(err.Error(), "wait-for-identity") {
-		t.Fatalf("up without a token did not fail on the verification Job's wait-for-identity: %v", err)
+	// The Job, and the wait's hint, from the container's termination message.
+	if err == nil || !strings.Contains(err.Error(), "gkewi-verify") ||
+		!strings.Contains(err.Error(), "wait-for-identity: the GKE metadata server gave no token") ||
+		!strings.Contains(err.Error(), "metadataServerLogFilter") {
+		t.Fatalf("up without a token did not fail naming the verification Job and the wait's hint: %v", err)
 	}
 	w.metadata.refuseTokensIn("wi-recovery", false)
 	up, err := stack.Up(ctx)

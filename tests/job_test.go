@@ -86,7 +86,8 @@ func TestVerificationJobProvesTheIdentityAfterNodesExist(t *testing.T) {
 		map[string]any{"name": "EXPECTED_ACCOUNT", "value": devGSAEmail}}, at(pod, "containers", 0, "env")...)
 	assertPath(t, verify, "serviceAccount:"+devProject+".svc.id.goog["+devNamespace+"/"+devKSA+"]",
 		"spec", "template", "metadata", "annotations", "gkewi/workload-identity-member")
-	script, _ := get(verify.Inputs, at(pod, "containers", 0, "command", 2)...).(string)
+	command, _ := verification(t)
+	_, script := verificationScripts(t, command)
 	for _, want := range []string{"gcloud auth list", "EXPECTED_ACCOUNT", "gcloud auth print-access-token", "exit 1"} {
 		if !strings.Contains(script, want) {
 			t.Errorf("the verification script lacks %q", want)

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"encoding/json"
-	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -26,14 +25,30 @@ func waitForIdentity(t *testing.T) ([]string, map[string]string) {
 	return containerIn(t, mustRecord(t, devFixture()).one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
 }
 
+// TestEveryPodWaitsForItsIdentityTheSameWay: the verification runs the
+// CronJob's init container's script before its check, in its one container
+// (components/workload.go, verificationCommand, says why).
 func TestEveryPodWaitsForItsIdentityTheSameWay(t *testing.T) {
 	t.Parallel()
 	rec := mustRecord(t, devFixture())
-	cronCommand, cronEnv := containerIn(t, rec.one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
-	verifyCommand, verifyEnv := containerIn(t, rec.one(t, jobType, "gkewi-verify"), jobPod, "wait-for-identity")
-	if !slices.Equal(cronCommand, verifyCommand) || !maps.Equal(cronEnv, verifyEnv) {
+	cronCommand, _ := containerIn(t, rec.one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
+	verifyCommand, _ := verification(t)
+	if wait, _ := verificationScripts(t, verifyCommand); wait != cronCommand[len(cronCommand)-1] {
 		t.Error("the CronJob's and the verification Job's pods wait for their identity differently")
 	}
+	if pod, _ := get(rec.one(t, jobType, "gkewi-verify").Inputs, jobPod...).(map[string]any); pod["initContainers"] != nil {
+		t.Errorf("the verification pod has init containers, whose messages pulumi-kubernetes does not show: %v", pod["initContainers"])
+	}
+}
+
+// verificationScripts are the scripts that the verification's command runs
+// in turn, each as a shell of its own: the wait, then the check.
+func verificationScripts(t *testing.T, command []string) (wait, check string) {
+	t.Helper()
+	if len(command) != 6 || command[3] != "verify" {
+		t.Fatalf("the verification's command is not sh -c RUNNER verify WAIT CHECK: %q", command)
+	}
+	return command[4], command[5]
 }
 
 // absoluteTool is a command called by its path, which the image environment
@@ -142,7 +157,8 @@ func TestVerificationPassesOnlyForTheExpectedAccountWithAToken(t *testing.T) {
 		{"the GSA with a token", devGSAEmail, 0, 0, "verify: OK: the pod acts as " + devGSAEmail},
 		{"the wrong account", "someone-else@other.iam.gserviceaccount.com", 0, 1,
 			"the pod acts as 'someone-else@other.iam.gserviceaccount.com', want '" + devGSAEmail + "'"},
-		{"no token", devGSAEmail, -1, 1, "no access token for " + devGSAEmail},
+		// The wait's hint ends the output, which the termination message keeps.
+		{"no token", devGSAEmail, -1, 1, "Read its logs with the metadataServerLogFilter stack output"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			metadata := startFakeMetadata(t, c.account)
@@ -154,7 +170,7 @@ func TestVerificationPassesOnlyForTheExpectedAccountWithAToken(t *testing.T) {
 		})
 	}
 	got := newImageEnv(t, startFakeMetadata(t, devGSAEmail)).withoutGcloud(t).run(t, command, env)
-	if got.code == 0 || !strings.Contains(got.stderr, "verify: FAILED: gcloud is not on PATH") {
+	if got.code == 0 || !strings.Contains(got.stderr, "wait-for-identity: gcloud is not on PATH") {
 		t.Errorf("a missing gcloud was not reported: %+v", got)
 	}
 }

@@ -6,7 +6,7 @@ STACK ?= dev
 # Pulumi state on the local file backend (~/.pulumi): no Pulumi Cloud account needed.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: build test test-apiserver test-node test-engine bench-engine tools engine-tools lint tidy plan schema sdk plugin preview up destroy refresh move-stack
+.PHONY: build test test-apiserver test-node test-engine bench bench-engine tools engine-tools lint tidy plan schema sdk plugin preview up destroy refresh move-stack
 
 # Tests, plans and deployments need neither DWARF nor the symbol table: -s
 # drops both (`go doc cmd/link`: it implies -w), while a panic's trace, from
@@ -45,6 +45,12 @@ test-node: tools
 test-engine: engine-tools tools
 	GKEWI_REQUIRE_ENGINE=1 GKEWI_REQUIRE_NODE=1 unshare --net -- sh -c 'ip link set lo up && \
 		exec go test -tags "engine node" -run "^TestEngine" -count=1 -timeout 30m -v ./tests'
+
+# The loops a maintainer feels, side by side in one run (hack/bench): a
+# one-line edit in components/ → go build, against a bare program that
+# imports the same SDK packages (hack/bench/floor), and → go test ./...
+bench:
+	cd hack/bench && GOFLAGS= go run . -root ../..
 
 # The engine tier's figures (tests/engine_bench_test.go): the dev stack's up
 # against the critical path that make plan computes, and edit → preview.
@@ -100,6 +106,7 @@ lint: bin/golangci-lint bin/actionlint
 	cd provider && ../bin/golangci-lint run ./...
 	cd policy && ../bin/golangci-lint run ./...
 	cd hack/tools/pulumicli && ../../../bin/golangci-lint run ./...
+	cd hack/bench && ../../bin/golangci-lint run ./...
 	shellcheck --shell=sh components/scripts/*.sh
 	shellcheck .ci/run .github/scripts/*.sh
 	bin/actionlint
@@ -121,6 +128,7 @@ tidy:
 	cd hack/tools/engine && go mod tidy
 	cd hack/tools/kubernetes && go mod tidy
 	cd hack/tools/yaml && go mod tidy
+	cd hack/bench && go mod tidy
 
 # Rewrites tests/testdata/plans/<stack>.yaml (for each stack here and in
 # examples/) and docs/architecture.md from the program, and the README's

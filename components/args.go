@@ -81,6 +81,14 @@ type WorkloadIdentityCronJobArgs struct {
 	// AdditionalProjectRoles grants more roles on other projects:
 	// {other-project: [roles/...]}. Optional.
 	AdditionalProjectRoles map[string][]string `pulumi:"additionalProjectRoles,optional"`
+	// Grants are predefined roles on single resources, each {kind: bucket,
+	// secret, topic, subscription or dataset; name: the resource's name or
+	// id; role: a role that applies to the kind; project: the resource's
+	// project, by default Project}, as the resource's additive IAM member (on
+	// a dataset, one entry of its access list). Each resource is looked up
+	// during preview. A role that would let the job change who may use the
+	// resource needs AllowEscalationRoles. Optional.
+	Grants []Grant `pulumi:"grants,optional"`
 	// AllowBasicRoles permits roles/owner and roles/editor in Roles and
 	// AdditionalProjectRoles. Optional; default: false.
 	AllowBasicRoles bool `pulumi:"allowBasicRoles,optional"`

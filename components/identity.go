@@ -24,6 +24,9 @@ type identityArgs struct {
 	// whose resource name the preflight found: ServiceAccountName.
 	ServiceAccountID, ServiceAccountEmail, ServiceAccountName string
 	RolesByProject                                            map[string][]string
+	// Grants are on single resources, by default in Project.
+	Grants  []Grant
+	Project string
 	// PoolProject owns WorkloadPool, which comes from the cluster, so the
 	// binding cannot be created before the pool exists ("Identity Pool does
 	// not exist").
@@ -53,6 +56,8 @@ func (args WorkloadIdentityCronJobArgs) identityArgs(cl *cluster, gsaName string
 		ServiceAccountEmail:      args.ServiceAccountEmail,
 		ServiceAccountName:       gsaName,
 		RolesByProject:           args.rolesByProject(),
+		Grants:                   args.Grants,
+		Project:                  args.Project,
 		PoolProject:              args.ClusterProject,
 		WorkloadPool:             cl.WorkloadPool,
 		Namespace:                args.Namespace,
@@ -93,7 +98,7 @@ func lookupProjectNumber(ctx *pulumi.Context, project string, parts partOptions)
 func newDirectIdentity(ctx *pulumi.Context, name string, args identityArgs, parts partOptions) (*identity, error) {
 	member := pulumi.Sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/subject/ns/%s/sa/%s",
 		lookupProjectNumber(ctx, args.PoolProject, parts), args.WorkloadPool, args.Namespace, args.KubernetesServiceAccount)
-	grants, err := grantRoles(ctx, name, args.RolesByProject, args.ServiceAccountProject, member, parts.google()...)
+	grants, err := grantAll(ctx, name, args, grantee{member: member, direct: true}, parts.google()...)
 	if err != nil {
 		return nil, err
 	}
@@ -115,8 +120,7 @@ func newImpersonatedIdentity(ctx *pulumi.Context, name string, args identityArgs
 	if err != nil {
 		return nil, err
 	}
-	grants, err := grantRoles(ctx, name, args.RolesByProject, args.ServiceAccountProject,
-		pulumi.Sprintf("serviceAccount:%s", email), gcp...)
+	grants, err := grantAll(ctx, name, args, grantee{member: pulumi.Sprintf("serviceAccount:%s", email), email: email}, gcp...)
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +188,21 @@ func gsaAccountID(ctx *pulumi.Context, name string, args identityArgs, opts ...p
 		return nil, err
 	}
 	return derivedAccountID(name, "", suffix), nil
+}
+
+// grantAll grants the roles on their projects and the grants on their
+// resources.
+func grantAll(ctx *pulumi.Context, name string, args identityArgs, who grantee, opts ...pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
+	roles, err := grantRoles(ctx, name, args.RolesByProject, args.ServiceAccountProject, who.member, opts...)
+	if err != nil {
+		return nil, err
+	}
+	grants, err := newGrants(ctx, name, args.Grants, args.Project, who, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return append(roles, grants...), nil
 }
 
 // grantRoles grants each role on its project to member, as additive members

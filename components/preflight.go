@@ -65,6 +65,7 @@ func preflight(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, parts partOpt
 			problems = append(problems, existingNetworkProblems(ctx, a, own, opts...)...)
 		}
 	}
+	problems = append(problems, grantProblems(ctx, a, opts...)...)
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
 	}

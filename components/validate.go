@@ -109,6 +109,7 @@ func (a WorkloadIdentityCronJobArgs) validate(name string, given WorkloadIdentit
 	v.identity(a, given)
 	v.roles("roles", a.Roles, a)
 	v.additionalProjectRoles(a)
+	v.grants(a)
 	if a.existingCluster() {
 		v.clusterToUse(given)
 	} else {

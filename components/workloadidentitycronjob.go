@@ -75,6 +75,9 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	if err != nil {
 		return nil, fmt.Errorf("WorkloadIdentityCronJob %q: %w", name, err)
 	}
+	for _, warning := range args.GrantWarnings(name) {
+		_ = ctx.Log.Warn(warning, &pulumi.LogArgs{Resource: c})
+	}
 	apis, err := enableAPIs(ctx, name, a.requiredAPIs(), parts)
 	if err != nil {
 		return nil, err

@@ -136,6 +136,8 @@ func (l *loader) readArgs(args reflect.Value) error {
 			l.rolesByProject(key, dst)
 		case **components.ExistingCluster:
 			l.existingCluster(key, dst)
+		case *[]components.Grant:
+			l.grants(key, dst)
 		default:
 			return fmt.Errorf("gkewi cannot read the argument %s (%s) from stack configuration", key, field.Type)
 		}
@@ -278,6 +280,21 @@ func (l *loader) existingCluster(key string, dst **components.ExistingCluster) {
 		return
 	}
 	*dst = &named
+}
+
+func (l *loader) grants(key string, dst *[]components.Grant) {
+	value, ok := l.raw(key)
+	if !ok {
+		return
+	}
+	var grants []components.Grant
+	decoder := json.NewDecoder(strings.NewReader(value))
+	decoder.DisallowUnknownFields()
+	if err := decoder.Decode(&grants); err != nil || grants == nil {
+		l.fail(key, value, "is not a list of grants; allowed: [{kind: KIND, name: NAME, role: ROLE, project: PROJECT}, ...], the project optional")
+		return
+	}
+	*dst = grants
 }
 
 // unknownKeys refuses every gkewi key that no argument reads, so that a typo

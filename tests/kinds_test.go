@@ -36,6 +36,11 @@ const (
 	kmsKeyMemberType        = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
 	serviceIdentityType     = "gcp:projects/serviceIdentity:ServiceIdentity"
 	peeringRoutesType       = "gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig"
+	bucketMemberType        = "gcp:storage/bucketIAMMember:BucketIAMMember"
+	secretMemberType        = "gcp:secretmanager/secretIamMember:SecretIamMember"
+	topicMemberType         = "gcp:pubsub/topicIAMMember:TopicIAMMember"
+	subscriptionMemberType  = "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember"
+	datasetAccessType       = "gcp:bigquery/datasetAccess:DatasetAccess"
 )
 
 // kind is what the tests know of a resource type.

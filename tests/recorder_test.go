@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -69,6 +71,11 @@ type recorder struct {
 // otherwise.
 type world struct {
 	missingAccounts, missingClusters, missingNetworks map[string]bool
+	// missingGrantResources are the grants' resources that do not exist, by
+	// "KIND NAME"; bucketProjects hold each bucket that is in another project
+	// than its grant says.
+	missingGrantResources map[string]bool
+	bucketProjects        map[string]string
 	// editCluster changes the cluster that a lookup finds, editSubnetwork
 	// the subnetwork.
 	editCluster, editSubnetwork func(found resource.PropertyMap)
@@ -131,8 +138,42 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 		return r.world.network(arg("name"), arg("project"))
 	case "gcp:compute/getSubnetwork:getSubnetwork":
 		return r.world.subnetwork(arg("name"), arg("region"), arg("project"))
+	case "gcp:storage/getBucket:getBucket":
+		return r.world.bucket(arg("name"), arg("project"))
+	case "gcp:secretmanager/getSecret:getSecret":
+		return r.world.grantResource("secret", arg("secretId"), arg("project"))
+	case "gcp:pubsub/getTopic:getTopic":
+		return r.world.grantResource("topic", arg("name"), arg("project"))
+	case "gcp:pubsub/getSubscription:getSubscription":
+		return r.world.grantResource("subscription", arg("name"), arg("project"))
+	case "gcp:bigquery/getDataset:getDataset":
+		return r.world.grantResource("dataset", arg("datasetId"), arg("project"))
 	}
 	return nil, fmt.Errorf("unexpected invoke %s", args.Token)
+}
+
+// grantResource is what the lookup of a grant's resource finds: the
+// resource, in the project asked, unless the world says it is missing.
+func (w world) grantResource(kind, name, project string) (resource.PropertyMap, error) {
+	if w.missingGrantResources[kind+" "+name] {
+		return nil, fmt.Errorf("Error 404: %s %s not found in project %s, notFound", kind, name, project)
+	}
+	return resource.PropertyMap{"name": resource.NewProperty(name), "project": resource.NewProperty(project)}, nil
+}
+
+// bucket is what getBucket finds: a bucket in the project asked, or in the
+// one the world puts it in, which the lookup reports by number.
+func (w world) bucket(name, project string) (resource.PropertyMap, error) {
+	found, err := w.grantResource("bucket", name, project)
+	if err != nil {
+		return nil, err
+	}
+	number, err := strconv.Atoi(fakeProjectNumber(cmp.Or(w.bucketProjects[name], project)))
+	if err != nil {
+		return nil, err
+	}
+	found["projectNumber"] = resource.NewProperty(float64(number))
+	return found, nil
 }
 
 // account is what getAccount finds for an email, as IAM answers it.

@@ -21,7 +21,36 @@ type badInput struct {
 	words string
 }
 
+// aGrant is gkewi:grants holding the one grant given as JSON.
+func aGrant(grant string) map[string]string {
+	return map[string]string{"gkewi:grants": "[" + grant + "]"}
+}
+
 var badInputs = []badInput{
+	{aGrant(`{"kind": "table", "name": "t", "role": "roles/bigquery.dataViewer"}`), "gkewi:grants[0].kind",
+		`"table" is not a kind of resource gkewi grants on; allowed: bucket, dataset, secret, subscription, topic`},
+	{aGrant(`{"kind": "bucket", "name": "Reports_Input", "role": "roles/storage.objectViewer"}`), "gkewi:grants[0].name",
+		`"Reports_Input" is not the name of a bucket; allowed: 3-63 lowercase letters, digits, '-', '_' and '.'`},
+	{aGrant(`{"kind": "topic", "name": "goog-events", "role": "roles/pubsub.publisher"}`), "gkewi:grants[0].name",
+		"is not the name of a topic; allowed: 3-255 letters, digits and '-', '_', '.', '~', '+' or '%', starting with a letter but not with goog"},
+	{aGrant(`{"kind": "dataset", "name": "` + strings.Repeat("d", 1025) + `", "role": "roles/bigquery.dataViewer"}`), "gkewi:grants[0].name",
+		"is not the name of a dataset; allowed: 1-1024 letters, digits and '_'"},
+	{aGrant(`{"kind": "bucket", "name": "reports-input", "role": "roles/secretmanager.secretAccessor"}`), "gkewi:grants[0].role",
+		`"roles/secretmanager.secretAccessor" does not apply to a bucket; allowed: roles/storage.admin, roles/storage.legacyBucketOwner`},
+	{aGrant(`{"kind": "subscription", "name": "reports-jobs", "role": "roles/pubsub.publisher"}`), "gkewi:grants[0].role",
+		`"roles/pubsub.publisher" does not apply to a subscription; allowed: roles/pubsub.admin, roles/pubsub.editor, roles/pubsub.subscriber, roles/pubsub.viewer`},
+	{aGrant(`{"kind": "secret", "name": "db-password", "role": "roles/viewer"}`), "gkewi:grants[0].role",
+		`"roles/viewer" is a basic role, which applies to whole projects; allowed: a predefined role of the secret: roles/secretmanager.admin`},
+	{aGrant(`{"kind": "topic", "name": "reports", "role": "roles/pubsub.admin"}`), "gkewi:grants[0].role",
+		`"roles/pubsub.admin" lets the job change who may use the topic; grant a narrower role, or set gkewi:allowEscalationRoles to true`},
+	{aGrant(`{"kind": "secret", "name": "db-password", "role": "roles/secretmanager.secretAccessor", "project": "123456789012"}`), "gkewi:grants[0].project",
+		`"123456789012" is a project number; allowed: the project id`},
+	{map[string]string{"gkewi:grants": `[{"kind": "secret", "name": "db", "role": "roles/secretmanager.secretAccessor"},
+		{"kind": "secret", "name": "db", "role": "roles/secretmanager.secretAccessor", "project": "` + devProject + `"}]`}, "gkewi:grants[1]",
+		"is listed twice; allowed: each grant once"},
+	{map[string]string{"gkewi:grants": `{"kind": "bucket", "name": "reports-input", "role": "roles/storage.objectViewer"}`}, "gkewi:grants",
+		"is not a list of grants; allowed: [{kind: KIND, name: NAME, role: ROLE, project: PROJECT}, ...], the project optional"},
+	{aGrant(`{"kind": "bucket", "bucket": "reports-input", "role": "roles/storage.objectViewer"}`), "gkewi:grants", "is not a list of grants"},
 	{map[string]string{"gkewi:privateEndpoint": "true"}, "gkewi:authorizedNetworks[0]",
 		`"203.0.113.0/24" is a public range, which a private endpoint never answers`},
 	{onExistingNetwork(map[string]string{"gkewi:network": "gkewi-dev"}), "gkewi:network",
@@ -256,6 +285,11 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 		{"gkewi:authorizedNetworks": `["198.51.100.7/32"]`},
 		{"gkewi:image": "europe-docker.pkg.dev/p/repo/job:1"},
 		{"gkewi:image": "eu.gcr.io/p/job:1"},
+		{"gkewi:grants": everyKindOfGrant},
+		aGrant(`{"kind": "bucket", "name": "a.b_c-1", "role": "roles/storage.legacyObjectReader", "project": "my-gkewi-data-project"}`),
+		aGrant(`{"kind": "topic", "name": "Abc.~+%_-x", "role": "roles/pubsub.subscriber"}`),
+		aGrant(`{"kind": "dataset", "name": "` + strings.Repeat("d", 1024) + `", "role": "roles/bigquery.metadataViewer"}`),
+		{"gkewi:grants": `[{"kind": "bucket", "name": "reports-input", "role": "roles/storage.objectAdmin"}]`, "gkewi:allowEscalationRoles": "true"},
 	} {
 		if _, err := stacks.Parse(withConfig(dev, set), "gkewi"); err != nil {
 			t.Errorf("%v refused:\n%v", set, err)

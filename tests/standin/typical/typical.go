@@ -25,4 +25,9 @@ var Seconds = map[string]int{
 	"gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember":                     10, // IAM policy read-modify-write
 	"gcp:projects/serviceIdentity:ServiceIdentity":                      5,  // one API call; the agent may already exist
 	"gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig": 20, // a peering update
+	"gcp:storage/bucketIAMMember:BucketIAMMember":                       10, // IAM policy read-modify-write
+	"gcp:secretmanager/secretIamMember:SecretIamMember":                 10, // IAM policy read-modify-write
+	"gcp:pubsub/topicIAMMember:TopicIAMMember":                          10, // IAM policy read-modify-write
+	"gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember":            10, // IAM policy read-modify-write
+	"gcp:bigquery/datasetAccess:DatasetAccess":                          10, // the dataset's access list read-modify-write
 }

@@ -1,0 +1,358 @@
+package components
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/bigquery"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/pubsub"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/secretmanager"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Grant is one predefined role on one resource for the job's identity (the
+// GSA, or in direct mode the KSA's principal): the resource's additive IAM
+// member, which leaves every other member alone.
+type Grant struct {
+	// Kind of the resource: bucket, secret, topic, subscription or dataset.
+	// Required.
+	Kind string `pulumi:"kind"`
+	// Name of the resource: the bucket's name, or the secret's, topic's,
+	// subscription's or dataset's id. Required.
+	Name string `pulumi:"name"`
+	// Role is a predefined role that applies to the kind. Required.
+	Role string `pulumi:"role"`
+	// Project that holds the resource. Optional; default: the component's
+	// project.
+	Project string `pulumi:"project,optional"`
+}
+
+// Kinds of resource that a grant names.
+const (
+	BucketGrant       = "bucket"
+	SecretGrant       = "secret"
+	TopicGrant        = "topic"
+	SubscriptionGrant = "subscription"
+	DatasetGrant      = "dataset"
+)
+
+// grantKind is what gkewi knows of a kind of resource.
+type grantKind struct {
+	// name is the pattern of a resource's name, and allowed says it in words.
+	name    *regexp.Regexp
+	allowed string
+	// maxName is the name's longest length where the pattern cannot say it
+	// (Go's regexp repeats at most 1000 times).
+	maxName int
+	// roles are the predefined roles that can be granted on a resource of
+	// the kind, each with the permissions it exists for: those that the
+	// verification asks the resource's testIamPermissions about.
+	roles map[string][]string
+}
+
+// GrantKinds are the kinds a grant may name. The roles are those that
+// Google's predefined-roles reference lets be granted on that resource
+// ("Lowest-level resources where you can grant this role":
+// cloud.google.com/iam/docs/roles-permissions/storage, /secretmanager,
+// /pubsub and /bigquery), less the basic roles and those that Google advises
+// against on a single resource (roles/bigquery.admin). The names follow each
+// service's naming rules: cloud.google.com/storage/docs/buckets#naming,
+// cloud.google.com/secret-manager/docs/creating-and-accessing-secrets,
+// cloud.google.com/pubsub/docs/pubsub-basics#resource_names and
+// cloud.google.com/bigquery/docs/datasets#dataset-naming.
+var GrantKinds = map[string]grantKind{
+	BucketGrant: {
+		name:    regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$`),
+		allowed: "3-63 lowercase letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+		roles: map[string][]string{
+			"roles/storage.objectViewer":       {"storage.objects.get", "storage.objects.list"},
+			"roles/storage.objectCreator":      {"storage.objects.create"},
+			"roles/storage.objectUser":         {"storage.objects.get", "storage.objects.create", "storage.objects.update", "storage.objects.delete"},
+			"roles/storage.objectAdmin":        {"storage.objects.create", "storage.objects.delete", "storage.objects.getIamPolicy"},
+			"roles/storage.admin":              {"storage.buckets.get", "storage.buckets.update", "storage.buckets.setIamPolicy"},
+			"roles/storage.legacyBucketReader": {"storage.buckets.get", "storage.objects.list"},
+			"roles/storage.legacyBucketWriter": {"storage.buckets.get", "storage.objects.create", "storage.objects.delete"},
+			"roles/storage.legacyBucketOwner":  {"storage.buckets.get", "storage.buckets.update", "storage.buckets.setIamPolicy"},
+			"roles/storage.legacyObjectReader": {"storage.objects.get"},
+			"roles/storage.legacyObjectOwner":  {"storage.objects.get", "storage.objects.update", "storage.objects.setIamPolicy"},
+		},
+	},
+	SecretGrant: {
+		name:    regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`),
+		allowed: "1-255 letters, digits, '-' and '_'",
+		roles: map[string][]string{
+			"roles/secretmanager.secretAccessor":       {"secretmanager.versions.access"},
+			"roles/secretmanager.secretVersionAdder":   {"secretmanager.versions.add"},
+			"roles/secretmanager.secretVersionManager": {"secretmanager.versions.add", "secretmanager.versions.destroy"},
+			"roles/secretmanager.viewer":               {"secretmanager.secrets.get", "secretmanager.versions.list"},
+			"roles/secretmanager.admin":                {"secretmanager.secrets.setIamPolicy", "secretmanager.versions.access"},
+		},
+	},
+	TopicGrant: {
+		name:    pubsubName,
+		allowed: pubsubAllowed,
+		roles: map[string][]string{
+			"roles/pubsub.publisher":  {"pubsub.topics.publish"},
+			"roles/pubsub.subscriber": {"pubsub.topics.attachSubscription"},
+			"roles/pubsub.viewer":     {"pubsub.topics.get"},
+			"roles/pubsub.editor":     {"pubsub.topics.update", "pubsub.topics.publish"},
+			"roles/pubsub.admin":      {"pubsub.topics.setIamPolicy"},
+		},
+	},
+	SubscriptionGrant: {
+		name:    pubsubName,
+		allowed: pubsubAllowed,
+		roles: map[string][]string{
+			"roles/pubsub.subscriber": {"pubsub.subscriptions.consume"},
+			"roles/pubsub.viewer":     {"pubsub.subscriptions.get"},
+			"roles/pubsub.editor":     {"pubsub.subscriptions.update", "pubsub.subscriptions.consume"},
+			"roles/pubsub.admin":      {"pubsub.subscriptions.setIamPolicy"},
+		},
+	},
+	// BigQuery has no testIamPermissions for datasets: the verification can
+	// prove only bigquery.datasets.get, which each of these roles holds.
+	DatasetGrant: {
+		name:    regexp.MustCompile(`^[a-zA-Z0-9_]+$`),
+		maxName: 1024,
+		allowed: "1-1024 letters, digits and '_'",
+		roles: map[string][]string{
+			"roles/bigquery.dataViewer":     {"bigquery.datasets.get"},
+			"roles/bigquery.dataEditor":     {"bigquery.datasets.get"},
+			"roles/bigquery.dataOwner":      {"bigquery.datasets.get"},
+			"roles/bigquery.metadataViewer": {"bigquery.datasets.get"},
+			"roles/bigquery.user":           {"bigquery.datasets.get"},
+		},
+	},
+}
+
+// Pub/Sub names topics and subscriptions alike: 3-255 characters, starting
+// with a letter, not with "goog".
+var pubsubName = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9._~+%-]{2,254}$`)
+
+const pubsubAllowed = "3-255 letters, digits and '-', '_', '.', '~', '+' or '%', starting with a letter but not with goog"
+
+// resourceIAMRoles are the roles of a grant that let the job change who may
+// use the resource, which Roles would call escalation.
+var resourceIAMRoles = map[string]bool{
+	"roles/storage.admin": true, "roles/storage.legacyBucketOwner": true, "roles/storage.legacyObjectOwner": true,
+	"roles/storage.objectAdmin": true, "roles/secretmanager.admin": true, "roles/pubsub.admin": true,
+	"roles/bigquery.dataOwner": true,
+}
+
+// grants validates each grant: its kind, its resource's name and project,
+// and a role that applies to that kind.
+func (v *validator) grants(a WorkloadIdentityCronJobArgs) {
+	for i, g := range a.Grants {
+		key := fmt.Sprintf("grants[%d]", i)
+		kind, known := GrantKinds[g.Kind]
+		if !known {
+			v.add(key+".kind", g.Kind, "is not a kind of resource gkewi grants on; allowed: %s", strings.Join(slices.Sorted(maps.Keys(GrantKinds)), ", "))
+			continue
+		}
+		if !kind.name.MatchString(g.Name) || (kind.maxName > 0 && len(g.Name) > kind.maxName) ||
+			(kind.name == pubsubName && strings.HasPrefix(g.Name, "goog")) {
+			v.add(key+".name", g.Name, "is not the name of a %s; allowed: %s", g.Kind, kind.allowed)
+		}
+		if g.Project != "" {
+			v.projectID(key+".project", g.Project)
+		}
+		v.grantRole(key+".role", g, kind, a)
+		if slices.IndexFunc(a.Grants, func(other Grant) bool { return other.withProject(a.Project) == g.withProject(a.Project) }) < i {
+			v.add(key, g.String(), "is listed twice; allowed: each grant once")
+		}
+	}
+}
+
+func (v *validator) grantRole(key string, g Grant, kind grantKind, a WorkloadIdentityCronJobArgs) {
+	switch {
+	case slices.Contains(append(slices.Clone(basicRoles), "roles/viewer"), g.Role):
+		v.add(key, g.Role, "is a basic role, which applies to whole projects; allowed: a predefined role of the %s: %s", g.Kind, kind.roleList())
+	case kind.roles[g.Role] == nil:
+		v.add(key, g.Role, "does not apply to a %s; allowed: %s", g.Kind, kind.roleList())
+	case resourceIAMRoles[g.Role] && !a.AllowEscalationRoles:
+		v.add(key, g.Role, "lets the job change who may use the %s; grant a narrower role, or set {allowEscalationRoles} to true", g.Kind)
+	}
+}
+
+func (k grantKind) roleList() string {
+	return strings.Join(slices.Sorted(maps.Keys(k.roles)), ", ")
+}
+
+// withProject is the grant with its project filled in.
+func (g Grant) withProject(project string) Grant {
+	g.Project = orDefault(g.Project, project)
+	return g
+}
+
+func (g Grant) String() string {
+	return fmt.Sprintf("%s %s/%s %s", g.Kind, g.Project, g.Name, g.Role)
+}
+
+// GrantWarnings name each grant whose role a project-wide role of the same
+// arguments already grants on the resource's project: one of the two is
+// more than the job needs. The component logs them in every preview and
+// `up`, and the plans list them.
+func (args WorkloadIdentityCronJobArgs) GrantWarnings(name string) []string {
+	a := args.withDefaults(name)
+	rolesByProject := a.rolesByProject()
+	var warnings []string
+	for i, g := range a.Grants {
+		g = g.withProject(a.Project)
+		if slices.Contains(rolesByProject[g.Project], g.Role) {
+			warnings = append(warnings, fmt.Sprintf("grants[%d] (%s on the %s %s) is already granted on all of project %s; "+
+				"drop %s from the project's roles, so that the job holds it on this %s alone", i, g.Role, g.Kind, g.Name, g.Project, g.Role, g.Kind))
+		}
+	}
+	return warnings
+}
+
+// newGrants creates each grant's IAM member on its resource, for member
+// (serviceAccount:EMAIL, or the principal) or, on a dataset, the account's
+// email where there is one.
+func newGrants(ctx *pulumi.Context, name string, grants []Grant, mainProject string, who grantee,
+	opts ...pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
+	var made []pulumi.Resource
+	for _, g := range grants {
+		g = g.withProject(mainProject)
+		resourceName := projectPrefix(name, g.Project, mainProject) + g.Kind + "-" + g.Name + "-" + strings.ReplaceAll(g.Role, "/", "-")
+		r, err := newGrant(ctx, resourceName, g, who, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("granting %s on the %s %s: %w", g.Role, g.Kind, g.Name, err)
+		}
+		made = append(made, r)
+	}
+	return made, nil
+}
+
+// grantee is who a grant is for: an IAM member, and the GSA's email in
+// impersonation mode (empty in direct mode).
+type grantee struct {
+	member, email pulumi.StringOutput
+	direct        bool
+}
+
+func newGrant(ctx *pulumi.Context, name string, g Grant, who grantee, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
+	role, project := pulumi.String(g.Role), pulumi.String(g.Project)
+	switch g.Kind {
+	case BucketGrant:
+		return storage.NewBucketIAMMember(ctx, name, &storage.BucketIAMMemberArgs{
+			Bucket: pulumi.String(g.Name), Role: role, Member: who.member,
+		}, opts...)
+	case SecretGrant:
+		return secretmanager.NewSecretIamMember(ctx, name, &secretmanager.SecretIamMemberArgs{
+			SecretId: pulumi.String(g.Name), Project: project, Role: role, Member: who.member,
+		}, opts...)
+	case TopicGrant:
+		return pubsub.NewTopicIAMMember(ctx, name, &pubsub.TopicIAMMemberArgs{
+			Topic: pulumi.String(g.Name), Project: project, Role: role, Member: who.member,
+		}, opts...)
+	case SubscriptionGrant:
+		return pubsub.NewSubscriptionIAMMember(ctx, name, &pubsub.SubscriptionIAMMemberArgs{
+			Subscription: pulumi.String(g.Name), Project: project, Role: role, Member: who.member,
+		}, opts...)
+	case DatasetGrant:
+		return bigquery.NewDatasetAccess(ctx, name, datasetAccess(g, who), opts...)
+	}
+	return nil, fmt.Errorf("unknown kind %q", g.Kind)
+}
+
+// legacyDatasetRoles are the dataset roles that BigQuery stores as its
+// basic ones and returns so: given as predefined roles they would show a
+// diff after every create (pulumi-gcp v7.38.0, bigquery.DatasetAccess,
+// `role`: "Predefined roles that have equivalent basic roles are swapped by
+// the API to their basic counterparts").
+var legacyDatasetRoles = map[string]string{
+	"roles/bigquery.dataViewer": "READER",
+	"roles/bigquery.dataEditor": "WRITER",
+	"roles/bigquery.dataOwner":  "OWNER",
+}
+
+// datasetAccess is one entry of the dataset's access list, which
+// DatasetAccess adds and removes alone. bigquery.DatasetIamMember would
+// rewrite the whole list and drop the dataset's authorized views (its own
+// documentation says so), and clash with any DatasetAccess or
+// Dataset.access of the dataset's owner. A GSA is an entry by email; a
+// principal is an iamMember.
+func datasetAccess(g Grant, who grantee) *bigquery.DatasetAccessArgs {
+	access := &bigquery.DatasetAccessArgs{
+		DatasetId: pulumi.String(g.Name),
+		Project:   pulumi.String(g.Project),
+		Role:      pulumi.String(orDefault(legacyDatasetRoles[g.Role], g.Role)),
+	}
+	if who.direct {
+		access.IamMember = who.member
+	} else {
+		access.UserByEmail = who.email
+	}
+	return access
+}
+
+// grantProblems looks up each grant's resource, in preview as in `up`, and
+// refuses one that cannot be read in the project the grant states, or that
+// is in another: an IAM member on a missing resource fails only at `up`,
+// after the rest has been created.
+func grantProblems(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, opts ...pulumi.InvokeOption) []Problem {
+	var problems []Problem
+	for i, g := range a.Grants {
+		g = g.withProject(a.Project)
+		key := fmt.Sprintf("grants[%d].name", i)
+		in, err := lookUpGrant(ctx, g, opts...)
+		switch {
+		case err != nil:
+			problems = append(problems, Problem{Key: key, Value: g.Name, Message: fmt.Sprintf(
+				"cannot be read as a %s of project %s (%v); allowed: an existing %s that the deployer may read, with {grants}[%d].project naming its project",
+				g.Kind, g.Project, err, g.Kind, i)})
+		case in != "":
+			problems = append(problems, Problem{Key: key, Value: g.Name, Message: fmt.Sprintf(
+				"is a %s of the project numbered %s, not of %s; set {grants}[%d].project to its project", g.Kind, in, g.Project, i)})
+		}
+	}
+	return problems
+}
+
+// lookUpGrant reads the grant's resource in its project. Only a bucket's
+// name is global: its lookup reads it wherever it is and does not check the
+// project it is given (pulumi-gcp v7.38.0, storage.LookupBucket, `project`:
+// "Supplying a value for project doesn't influence retrieving data about the
+// bucket"), so for a bucket in another project, other is that project's
+// number.
+func lookUpGrant(ctx *pulumi.Context, g Grant, opts ...pulumi.InvokeOption) (other string, err error) {
+	project := &g.Project
+	switch g.Kind {
+	case BucketGrant:
+		return lookUpBucket(ctx, g, opts...)
+	case SecretGrant:
+		_, err = secretmanager.LookupSecret(ctx, &secretmanager.LookupSecretArgs{SecretId: g.Name, Project: project}, opts...)
+	case TopicGrant:
+		_, err = pubsub.LookupTopic(ctx, &pubsub.LookupTopicArgs{Name: g.Name, Project: project}, opts...)
+	case SubscriptionGrant:
+		_, err = pubsub.LookupSubscription(ctx, &pubsub.LookupSubscriptionArgs{Name: g.Name, Project: project}, opts...)
+	case DatasetGrant:
+		_, err = bigquery.LookupDataset(ctx, &bigquery.LookupDatasetArgs{DatasetId: g.Name, Project: project}, opts...)
+	}
+	return "", err
+}
+
+// lookUpBucket reads the bucket, and the number of the project the grant
+// states, and returns the bucket's project number when they differ.
+func lookUpBucket(ctx *pulumi.Context, g Grant, opts ...pulumi.InvokeOption) (string, error) {
+	bucket, err := storage.LookupBucket(ctx, &storage.LookupBucketArgs{Name: g.Name, Project: &g.Project}, opts...)
+	if err != nil {
+		return "", err
+	}
+	stated, err := organizations.LookupProject(ctx, &organizations.LookupProjectArgs{ProjectId: &g.Project}, opts...)
+	if err != nil {
+		return "", err
+	}
+	if number, err := strconv.Atoi(stated.Number); err != nil || number != bucket.ProjectNumber {
+		return strconv.Itoa(bucket.ProjectNumber), nil
+	}
+	return "", nil
+}

@@ -1,0 +1,91 @@
+// Command floor is the bare program that `make bench` weighs gkewi's build
+// against: it imports the SDK packages that gkewi's program imports and
+// registers one resource of each kind that gkewi registers, and nothing else.
+package main
+
+import (
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/dns"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/kms"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func main() {
+	pulumi.Run(func(ctx *pulumi.Context) error {
+		return firstOf(
+			func() error {
+				_, err := organizations.LookupProject(ctx, &organizations.LookupProjectArgs{})
+				return err
+			},
+			func() error { _, err := projects.NewService(ctx, "api", &projects.ServiceArgs{}); return err },
+			func() error { _, err := projects.NewIAMMember(ctx, "role", &projects.IAMMemberArgs{}); return err },
+			func() error {
+				_, err := projects.NewServiceIdentity(ctx, "agent", &projects.ServiceIdentityArgs{})
+				return err
+			},
+			func() error {
+				_, err := serviceaccount.NewAccount(ctx, "gsa", &serviceaccount.AccountArgs{})
+				return err
+			},
+			func() error {
+				_, err := serviceaccount.NewIAMMember(ctx, "binding", &serviceaccount.IAMMemberArgs{})
+				return err
+			},
+			func() error { _, err := compute.NewNetwork(ctx, "network", &compute.NetworkArgs{}); return err },
+			func() error {
+				_, err := compute.NewSubnetwork(ctx, "subnetwork", &compute.SubnetworkArgs{})
+				return err
+			},
+			func() error { _, err := compute.NewRouter(ctx, "router", &compute.RouterArgs{}); return err },
+			func() error { _, err := compute.NewRouterNat(ctx, "nat", &compute.RouterNatArgs{}); return err },
+			func() error {
+				_, err := compute.NewNetworkPeeringRoutesConfig(ctx, "routes", &compute.NetworkPeeringRoutesConfigArgs{})
+				return err
+			},
+			func() error { _, err := container.NewCluster(ctx, "cluster", &container.ClusterArgs{}); return err },
+			func() error { _, err := container.NewNodePool(ctx, "pool", &container.NodePoolArgs{}); return err },
+			func() error { _, err := dns.NewManagedZone(ctx, "zone", &dns.ManagedZoneArgs{}); return err },
+			func() error { _, err := dns.NewRecordSet(ctx, "record", &dns.RecordSetArgs{}); return err },
+			func() error {
+				_, err := kms.NewCryptoKeyIAMMember(ctx, "key", &kms.CryptoKeyIAMMemberArgs{})
+				return err
+			},
+			func() error { _, err := random.NewRandomId(ctx, "suffix", &random.RandomIdArgs{}); return err },
+			func() error { _, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{}); return err },
+			func() error { _, err := corev1.NewNamespace(ctx, "namespace", &corev1.NamespaceArgs{}); return err },
+			func() error { _, err := corev1.NewServiceAccount(ctx, "ksa", &corev1.ServiceAccountArgs{}); return err },
+			func() error {
+				_, err := corev1.NewServiceAccountPatch(ctx, "patch", &corev1.ServiceAccountPatchArgs{
+					Metadata: &metav1.ObjectMetaPatchArgs{},
+				})
+				return err
+			},
+			func() error {
+				_, err := networkingv1.NewNetworkPolicy(ctx, "policy", &networkingv1.NetworkPolicyArgs{})
+				return err
+			},
+			func() error { _, err := batchv1.NewJob(ctx, "job", &batchv1.JobArgs{}); return err },
+			func() error { _, err := batchv1.NewCronJob(ctx, "cronjob", &batchv1.CronJobArgs{}); return err },
+		)
+	})
+}
+
+// firstOf runs each step until one fails.
+func firstOf(steps ...func() error) error {
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -98,8 +98,10 @@ bin/pulumi-language-yaml: hack/tools/yaml/go.mod hack/tools/yaml/go.sum
 	cd hack/tools/yaml && GOFLAGS= GOBIN=$(CURDIR)/bin go install -ldflags '-s -w' github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
 
 # gofmt, golangci-lint (.golangci.yaml: go vet and a few more, over every
-# build tag), shellcheck of the pod scripts and .ci/run, and actionlint of
-# the workflows (with shellcheck of their steps).
+# build tag at once), go vet of the tests with each tier's tags alone (what
+# a tier lacks, the all-tags run cannot miss), shellcheck of the pod scripts
+# and .ci/run, and actionlint of the workflows (with shellcheck of their
+# steps).
 lint: bin/golangci-lint bin/actionlint
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	bin/golangci-lint run ./...
@@ -107,6 +109,7 @@ lint: bin/golangci-lint bin/actionlint
 	cd policy && ../bin/golangci-lint run ./...
 	cd hack/tools/pulumicli && ../../../bin/golangci-lint run ./...
 	cd hack/bench && ../../bin/golangci-lint run ./...
+	for tags in apiserver node "engine node"; do go vet -tags "$$tags" ./tests || exit 1; done
 	shellcheck --shell=sh components/scripts/*.sh
 	shellcheck .ci/run .github/scripts/*.sh
 	bin/actionlint

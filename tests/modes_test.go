@@ -373,7 +373,7 @@ func sampleValue(typ reflect.Type) string {
 // planOf is what a plan file would hold for config.
 func planOf(t *testing.T, stack string, config map[string]string) string {
 	t.Helper()
-	data, err := yaml.Marshal(buildPlan(stack, mustRecord(t, config, inStack(stack))))
+	data, err := yaml.Marshal(buildPlan(t, stack, config, mustRecord(t, config, inStack(stack))))
 	if err != nil {
 		t.Fatal(err)
 	}

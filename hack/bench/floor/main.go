@@ -4,13 +4,17 @@
 package main
 
 import (
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/bigquery"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/dns"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/kms"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/pubsub"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/secretmanager"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -58,6 +62,37 @@ func main() {
 			func() error { _, err := dns.NewRecordSet(ctx, "record", &dns.RecordSetArgs{}); return err },
 			func() error {
 				_, err := kms.NewCryptoKeyIAMMember(ctx, "key", &kms.CryptoKeyIAMMemberArgs{})
+				return err
+			},
+			func() error {
+				_, err := storage.LookupBucket(ctx, &storage.LookupBucketArgs{})
+				return err
+			},
+			func() error {
+				_, err := secretmanager.LookupSecret(ctx, &secretmanager.LookupSecretArgs{})
+				return err
+			},
+			func() error { _, err := pubsub.LookupTopic(ctx, &pubsub.LookupTopicArgs{}); return err },
+			func() error { _, err := pubsub.LookupSubscription(ctx, &pubsub.LookupSubscriptionArgs{}); return err },
+			func() error { _, err := bigquery.LookupDataset(ctx, &bigquery.LookupDatasetArgs{}); return err },
+			func() error {
+				_, err := storage.NewBucketIAMMember(ctx, "bucket", &storage.BucketIAMMemberArgs{})
+				return err
+			},
+			func() error {
+				_, err := secretmanager.NewSecretIamMember(ctx, "secret", &secretmanager.SecretIamMemberArgs{})
+				return err
+			},
+			func() error {
+				_, err := pubsub.NewTopicIAMMember(ctx, "topic", &pubsub.TopicIAMMemberArgs{})
+				return err
+			},
+			func() error {
+				_, err := pubsub.NewSubscriptionIAMMember(ctx, "subscription", &pubsub.SubscriptionIAMMemberArgs{})
+				return err
+			},
+			func() error {
+				_, err := bigquery.NewDatasetAccess(ctx, "dataset", &bigquery.DatasetAccessArgs{})
 				return err
 			},
 			func() error { _, err := random.NewRandomId(ctx, "suffix", &random.RandomIdArgs{}); return err },

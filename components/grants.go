@@ -131,6 +131,15 @@ var GrantKinds = map[string]grantKind{
 	},
 }
 
+// GrantRoles are the roles that a grant may hold, by kind of resource.
+func GrantRoles() map[string][]string {
+	roles := map[string][]string{}
+	for kind, k := range GrantKinds {
+		roles[kind] = slices.Sorted(maps.Keys(k.roles))
+	}
+	return roles
+}
+
 // Pub/Sub names topics and subscriptions alike: 3-255 characters, starting
 // with a letter, not with "goog".
 var pubsubName = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9._~+%-]{2,254}$`)

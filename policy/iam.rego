@@ -40,6 +40,17 @@ deny_escalation_roles contains msg if {
 }
 
 # METADATA
+# title: A role for one resource is not granted on a whole project
+# description: A project grant of a role that can be granted on a single bucket, secret, topic, subscription or dataset holds on every one of them in the project.
+# custom:
+#   message: Grant the role on the one resource the job uses, with gkewi:grants, and drop it from the project.
+warn_project_role_for_one_resource contains msg if {
+	input.__type == project_member
+	kinds := resource_roles[input.role]
+	msg := sprintf("%s '%s' grants %s on all of project %v; if the job uses one %s, grant it there", [input.__type, input.__name, input.role, shown(object.get(input, "project", "(the provider's)")), concat(" or ", kinds)])
+}
+
+# METADATA
 # title: The Compute Engine default account is never bound
 # description: No Kubernetes service account acts as the Compute Engine default account, which every VM of the project may run as.
 # custom:

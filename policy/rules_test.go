@@ -51,9 +51,10 @@ var breakers = map[string]ruleBreaker{
 		return s
 	},
 	"stack_deny_workload_identity_user_on_project": setting(projectMemberType, "roles/iam.workloadIdentityUser", "role"),
-	"deny_basic_roles":      setting(projectMemberType, "roles/editor", "role"),
-	"deny_escalation_roles": setting(projectMemberType, "roles/iam.serviceAccountTokenCreator", "role"),
-	"deny_host_namespaces":  setting(jobType, true, "spec", "template", "spec", "hostNetwork"),
+	"deny_basic_roles":                   setting(projectMemberType, "roles/editor", "role"),
+	"deny_escalation_roles":              setting(projectMemberType, "roles/iam.serviceAccountTokenCreator", "role"),
+	"warn_project_role_for_one_resource": setting(projectMemberType, "roles/secretmanager.secretAccessor", "role"),
+	"deny_host_namespaces":               setting(jobType, true, "spec", "template", "spec", "hostNetwork"),
 	"deny_default_compute_account_bound": setting(accountMemberType,
 		"projects/p/serviceAccounts/123-compute@developer.gserviceaccount.com", "serviceAccountId"),
 	"stack_deny_registry_grant_beyond_images": func(t *testing.T, s stack) stack {

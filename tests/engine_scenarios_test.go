@@ -75,11 +75,7 @@ func (w *engineWorld) waitRefused(t *testing.T, token string) {
 // the Kubernetes objects and deletes everything at GCP.
 func (w *engineWorld) unreachableControlPlane(t *testing.T) {
 	ctx := context.Background()
-	config := withConfig(devFixture(), map[string]string{
-		"gkewi:namespace": "wi-unreachable", "gkewi:kubernetesServiceAccount": "wi-unreachable",
-		"gkewi:clusterName": "gkewi-unreachable", "gkewi:network": "gkewi-unreachable",
-		"gkewi:subnetwork": "gkewi-unreachable-asia-northeast1",
-	})
+	config := devAs("unreachable")
 	server, err := url.Parse(w.config.Host)
 	if err != nil {
 		t.Fatal(err)

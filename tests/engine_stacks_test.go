@@ -347,14 +347,10 @@ func (w *engineWorld) violatingStack(t *testing.T) {
 // (pulumi.com/replaceUnready) and succeeds, with no edit of the state.
 func (w *engineWorld) failedVerificationThenRecovery(t *testing.T) {
 	ctx := context.Background()
-	config := withConfig(devFixture(), map[string]string{
-		"gkewi:namespace": "wi-recovery", "gkewi:kubernetesServiceAccount": "wi-recovery",
-		"gkewi:clusterName": "gkewi-recovery", "gkewi:network": "gkewi-recovery",
-		"gkewi:subnetwork": "gkewi-recovery-asia-northeast1",
-	})
+	config := devAs("recovery")
 	before := w.gcpWorld(t)
 	stack := w.stack(t, "recovery", config)
-	w.metadata.refuseTokensIn("wi-recovery", true)
+	w.metadata.refuseTokensIn(config["gkewi:namespace"], true)
 	_, err := stack.Up(ctx)
 	// The Job, and the wait's hint, from the container's termination message.
 	if err == nil || !strings.Contains(err.Error(), "gkewi-verify") ||
@@ -362,7 +358,7 @@ func (w *engineWorld) failedVerificationThenRecovery(t *testing.T) {
 		!strings.Contains(err.Error(), "metadataServerLogFilter") {
 		t.Fatalf("up without a token did not fail naming the verification Job and the wait's hint: %v", err)
 	}
-	w.metadata.refuseTokensIn("wi-recovery", false)
+	w.metadata.refuseTokensIn(config["gkewi:namespace"], false)
 	up, err := stack.Up(ctx)
 	if err != nil {
 		t.Fatalf("the next up, with tokens, failed: %v\n%s", err, up.StdOut)
@@ -376,6 +372,16 @@ func (w *engineWorld) failedVerificationThenRecovery(t *testing.T) {
 		t.Fatalf("destroy failed: %v", err)
 	}
 	w.checkDestroyed(t, state, before)
+}
+
+// devAs is the dev fixture with names of a scenario's own, so that its
+// stack shares nothing with another's.
+func devAs(scenario string) map[string]string {
+	return withConfig(devFixture(), map[string]string{
+		"gkewi:namespace": "wi-" + scenario, "gkewi:kubernetesServiceAccount": "wi-" + scenario,
+		"gkewi:clusterName": "gkewi-" + scenario, "gkewi:network": "gkewi-" + scenario,
+		"gkewi:subnetwork": "gkewi-" + scenario + "-asia-northeast1",
+	})
 }
 
 // change is a scenario that runs on a stack that is up, before its destroy.

@@ -44,89 +44,87 @@ const (
 
 // grantKind is what gkewi knows of a kind of resource.
 type grantKind struct {
-	// name is the pattern of a resource's name, and allowed says it in words.
-	name    *regexp.Regexp
+	// valid tells whether a resource's name follows the service's naming
+	// rules, which allowed says in words.
+	valid   func(name string) bool
 	allowed string
-	// maxName is the name's longest length where the pattern cannot say it
-	// (Go's regexp repeats at most 1000 times).
-	maxName int
 	// roles are the predefined roles that can be granted on a resource of
-	// the kind, each with the permissions it exists for: those that the
-	// verification asks the resource's testIamPermissions about.
-	roles map[string][]string
+	// the kind.
+	roles []string
 }
 
 // GrantKinds are the kinds a grant may name. The roles are those that
 // Google's predefined-roles reference lets be granted on that resource
 // ("Lowest-level resources where you can grant this role":
 // cloud.google.com/iam/docs/roles-permissions/storage, /secretmanager,
-// /pubsub and /bigquery), less the basic roles and those that Google advises
-// against on a single resource (roles/bigquery.admin). The names follow each
+// /pubsub and /bigquery), less those that Google advises against on a
+// single resource (roles/bigquery.admin). The names follow each
 // service's naming rules: cloud.google.com/storage/docs/buckets#naming,
 // cloud.google.com/secret-manager/docs/creating-and-accessing-secrets,
 // cloud.google.com/pubsub/docs/pubsub-basics#resource_names and
 // cloud.google.com/bigquery/docs/datasets#dataset-naming.
 var GrantKinds = map[string]grantKind{
 	BucketGrant: {
-		name:    regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$`),
-		allowed: "3-63 lowercase letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
-		roles: map[string][]string{
-			"roles/storage.objectViewer":       {"storage.objects.get", "storage.objects.list"},
-			"roles/storage.objectCreator":      {"storage.objects.create"},
-			"roles/storage.objectUser":         {"storage.objects.get", "storage.objects.create", "storage.objects.update", "storage.objects.delete"},
-			"roles/storage.objectAdmin":        {"storage.objects.create", "storage.objects.delete", "storage.objects.getIamPolicy"},
-			"roles/storage.admin":              {"storage.buckets.get", "storage.buckets.update", "storage.buckets.setIamPolicy"},
-			"roles/storage.legacyBucketReader": {"storage.buckets.get", "storage.objects.list"},
-			"roles/storage.legacyBucketWriter": {"storage.buckets.get", "storage.objects.create", "storage.objects.delete"},
-			"roles/storage.legacyBucketOwner":  {"storage.buckets.get", "storage.buckets.update", "storage.buckets.setIamPolicy"},
-			"roles/storage.legacyObjectReader": {"storage.objects.get"},
-			"roles/storage.legacyObjectOwner":  {"storage.objects.get", "storage.objects.update", "storage.objects.setIamPolicy"},
+		valid: func(name string) bool {
+			return bucketName.MatchString(name) && !slices.ContainsFunc(strings.Split(name, "."), func(part string) bool { return len(part) > 63 })
+		},
+		allowed: "3-63 lowercase letters, digits, '-', '_' and '.' (up to 222 with dots, each part at most 63), starting and ending with a letter or digit",
+		roles: []string{
+			"roles/storage.objectViewer",
+			"roles/storage.objectCreator",
+			"roles/storage.objectUser",
+			"roles/storage.objectAdmin",
+			"roles/storage.admin",
+			"roles/storage.legacyBucketReader",
+			"roles/storage.legacyBucketWriter",
+			"roles/storage.legacyBucketOwner",
+			"roles/storage.legacyObjectReader",
+			"roles/storage.legacyObjectOwner",
 		},
 	},
 	SecretGrant: {
-		name:    regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`),
+		valid:   regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`).MatchString,
 		allowed: "1-255 letters, digits, '-' and '_'",
-		roles: map[string][]string{
-			"roles/secretmanager.secretAccessor":       {"secretmanager.versions.access"},
-			"roles/secretmanager.secretVersionAdder":   {"secretmanager.versions.add"},
-			"roles/secretmanager.secretVersionManager": {"secretmanager.versions.add", "secretmanager.versions.destroy"},
-			"roles/secretmanager.viewer":               {"secretmanager.secrets.get", "secretmanager.versions.list"},
-			"roles/secretmanager.admin":                {"secretmanager.secrets.setIamPolicy", "secretmanager.versions.access"},
+		roles: []string{
+			"roles/secretmanager.secretAccessor",
+			"roles/secretmanager.secretVersionAdder",
+			"roles/secretmanager.secretVersionManager",
+			"roles/secretmanager.viewer",
+			"roles/secretmanager.admin",
 		},
 	},
 	TopicGrant: {
-		name:    pubsubName,
+		valid:   pubsubName,
 		allowed: pubsubAllowed,
-		roles: map[string][]string{
-			"roles/pubsub.publisher":  {"pubsub.topics.publish"},
-			"roles/pubsub.subscriber": {"pubsub.topics.attachSubscription"},
-			"roles/pubsub.viewer":     {"pubsub.topics.get"},
-			"roles/pubsub.editor":     {"pubsub.topics.update", "pubsub.topics.publish"},
-			"roles/pubsub.admin":      {"pubsub.topics.setIamPolicy"},
+		roles: []string{
+			"roles/pubsub.publisher",
+			"roles/pubsub.subscriber",
+			"roles/pubsub.viewer",
+			"roles/pubsub.editor",
+			"roles/pubsub.admin",
 		},
 	},
 	SubscriptionGrant: {
-		name:    pubsubName,
+		valid:   pubsubName,
 		allowed: pubsubAllowed,
-		roles: map[string][]string{
-			"roles/pubsub.subscriber": {"pubsub.subscriptions.consume"},
-			"roles/pubsub.viewer":     {"pubsub.subscriptions.get"},
-			"roles/pubsub.editor":     {"pubsub.subscriptions.update", "pubsub.subscriptions.consume"},
-			"roles/pubsub.admin":      {"pubsub.subscriptions.setIamPolicy"},
+		roles: []string{
+			"roles/pubsub.subscriber",
+			"roles/pubsub.viewer",
+			"roles/pubsub.editor",
+			"roles/pubsub.admin",
 		},
 	},
-	// BigQuery has no testIamPermissions for datasets: the verification can
-	// prove only bigquery.datasets.get, which each of these roles holds.
+	// roles/bigquery.user can be granted on a dataset too, but what a job
+	// wants of it, bigquery.jobs.create, exists only on projects.
 	DatasetGrant: {
-		name:    regexp.MustCompile(`^[a-zA-Z0-9_]+$`),
-		maxName: 1024,
+		// Go's regexp repeats at most 1000 times.
+		valid:   func(name string) bool { return datasetName.MatchString(name) && len(name) <= 1024 },
 		allowed: "1-1024 letters, digits and '_'",
-		roles: map[string][]string{
-			"roles/bigquery.dataViewer":     {"bigquery.datasets.get"},
-			"roles/bigquery.dataEditor":     {"bigquery.datasets.get"},
-			"roles/bigquery.dataOwner":      {"bigquery.datasets.get"},
-			"roles/bigquery.metadataViewer": {"bigquery.datasets.get"},
-			"roles/bigquery.user":           {"bigquery.datasets.get"},
+		roles: []string{
+			"roles/bigquery.dataViewer",
+			"roles/bigquery.dataEditor",
+			"roles/bigquery.dataOwner",
+			"roles/bigquery.metadataViewer",
 		},
 	},
 }
@@ -135,24 +133,24 @@ var GrantKinds = map[string]grantKind{
 func GrantRoles() map[string][]string {
 	roles := map[string][]string{}
 	for kind, k := range GrantKinds {
-		roles[kind] = slices.Sorted(maps.Keys(k.roles))
+		roles[kind] = slices.Sorted(slices.Values(k.roles))
 	}
 	return roles
 }
 
-// Pub/Sub names topics and subscriptions alike: 3-255 characters, starting
-// with a letter, not with "goog".
-var pubsubName = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9._~+%-]{2,254}$`)
+var (
+	bucketName  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$`)
+	datasetName = regexp.MustCompile(`^[a-zA-Z0-9_]+$`)
+	pubsubID    = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9._~+%-]{2,254}$`)
+)
+
+// pubsubName: Pub/Sub names topics and subscriptions alike, 3-255
+// characters, starting with a letter, not with "goog".
+func pubsubName(name string) bool {
+	return pubsubID.MatchString(name) && !strings.HasPrefix(name, "goog")
+}
 
 const pubsubAllowed = "3-255 letters, digits and '-', '_', '.', '~', '+' or '%', starting with a letter but not with goog"
-
-// resourceIAMRoles are the roles of a grant that let the job change who may
-// use the resource, which Roles would call escalation.
-var resourceIAMRoles = map[string]bool{
-	"roles/storage.admin": true, "roles/storage.legacyBucketOwner": true, "roles/storage.legacyObjectOwner": true,
-	"roles/storage.objectAdmin": true, "roles/secretmanager.admin": true, "roles/pubsub.admin": true,
-	"roles/bigquery.dataOwner": true,
-}
 
 // grants validates each grant: its kind, its resource's name and project,
 // and a role that applies to that kind.
@@ -164,8 +162,7 @@ func (v *validator) grants(a WorkloadIdentityCronJobArgs) {
 			v.add(key+".kind", g.Kind, "is not a kind of resource gkewi grants on; allowed: %s", strings.Join(slices.Sorted(maps.Keys(GrantKinds)), ", "))
 			continue
 		}
-		if !kind.name.MatchString(g.Name) || (kind.maxName > 0 && len(g.Name) > kind.maxName) ||
-			(kind.name == pubsubName && strings.HasPrefix(g.Name, "goog")) {
+		if !kind.valid(g.Name) {
 			v.add(key+".name", g.Name, "is not the name of a %s; allowed: %s", g.Kind, kind.allowed)
 		}
 		if g.Project != "" {
@@ -173,7 +170,7 @@ func (v *validator) grants(a WorkloadIdentityCronJobArgs) {
 		}
 		v.grantRole(key+".role", g, kind, a)
 		if slices.IndexFunc(a.Grants, func(other Grant) bool { return other.withProject(a.Project) == g.withProject(a.Project) }) < i {
-			v.add(key, g.String(), "is listed twice; allowed: each grant once")
+			v.add(key, g.withProject(a.Project).String(), "is listed twice; allowed: each grant once")
 		}
 	}
 }
@@ -182,15 +179,13 @@ func (v *validator) grantRole(key string, g Grant, kind grantKind, a WorkloadIde
 	switch {
 	case slices.Contains(append(slices.Clone(basicRoles), "roles/viewer"), g.Role):
 		v.add(key, g.Role, "is a basic role, which applies to whole projects; allowed: a predefined role of the %s: %s", g.Kind, kind.roleList())
-	case kind.roles[g.Role] == nil:
+	case !slices.Contains(kind.roles, g.Role):
 		v.add(key, g.Role, "does not apply to a %s; allowed: %s", g.Kind, kind.roleList())
-	case resourceIAMRoles[g.Role] && !a.AllowEscalationRoles:
-		v.add(key, g.Role, "lets the job change who may use the %s; grant a narrower role, or set {allowEscalationRoles} to true", g.Kind)
 	}
 }
 
 func (k grantKind) roleList() string {
-	return strings.Join(slices.Sorted(maps.Keys(k.roles)), ", ")
+	return strings.Join(slices.Sorted(slices.Values(k.roles)), ", ")
 }
 
 // withProject is the grant with its project filled in.

@@ -10,7 +10,6 @@ resource_roles := {
 	"roles/bigquery.dataOwner": ["dataset"],
 	"roles/bigquery.dataViewer": ["dataset"],
 	"roles/bigquery.metadataViewer": ["dataset"],
-	"roles/bigquery.user": ["dataset"],
 	"roles/pubsub.admin": ["subscription", "topic"],
 	"roles/pubsub.editor": ["subscription", "topic"],
 	"roles/pubsub.publisher": ["topic"],

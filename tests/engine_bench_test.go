@@ -6,8 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -30,8 +28,9 @@ const benchRounds = 3
 // real engine, against the critical path that `make plan` computes, weighed
 // with the same delays the GCP stand-in takes (GCP's typical times scaled
 // 1:60) and with the verification Job's own time as the engine saw it,
-// since the Job really runs here; and the edit → preview loop. Only the
-// benchmark target runs it.
+// since the Job really runs here; and a preview of the stack up to date,
+// which follows the build that `make bench` times. Only the benchmark
+// target runs it.
 func TestBenchEngineUp(t *testing.T) {
 	if os.Getenv("GKEWI_BENCH") == "" {
 		t.Skip("make bench-engine runs it")
@@ -46,7 +45,7 @@ func TestBenchEngineUp(t *testing.T) {
 	}
 	var ups, models, jobs []float64
 	var chain []string
-	var editBuild, preview time.Duration
+	var preview time.Duration
 	var lastTimeline string
 	for round := range benchRounds {
 		stack := w.stack(t, "bench", devFixture())
@@ -68,7 +67,6 @@ func TestBenchEngineUp(t *testing.T) {
 		lastTimeline = timeline(chain, steps, func(name string) float64 { return weigh(types[name]) })
 		ups, models, jobs = append(ups, wall.Seconds()), append(models, model), append(jobs, job)
 		if round == 0 {
-			editBuild = timeEditBuild(t, w.root)
 			previewStarted := time.Now()
 			if _, err := stack.Preview(context.Background()); err != nil {
 				t.Fatal(err)
@@ -85,13 +83,11 @@ engine tier, dev stack, median of %d rounds (%s)
   up, wall time                                  %6.1f s   (rounds: %s)
   critical path, scaled, with the Job's own time %6.1f s   (the Job %.1f s)
   up / critical path                             %6.2f×   (goal ≤ 1.10×)
-  edit in components/ → go build of the program  %6.1f s
-  preview of the dev stack, up to date           %6.1f s
-  edit → preview                                 %6.1f s
+  preview of the dev stack, up to date           %6.1f s   (after the build that make bench times)
   tier start (stand-ins built, node Ready)       %6.1f s   (node Ready after %.1f s)
   the critical path in the last up:%s`,
 		benchRounds, machine(), up, seconds(ups), model, median(jobs),
-		up/model, editBuild.Seconds(), preview.Seconds(), (editBuild + preview).Seconds(),
+		up/model, preview.Seconds(),
 		tierStart.Seconds(), w.readyAfter.Seconds(), lastTimeline)
 }
 
@@ -140,34 +136,6 @@ func timeline(chain []string, steps map[string]span, weigh func(name string) flo
 			name, step.start.Seconds(), step.end.Seconds(), (step.end - step.start).Seconds(), weigh(name))
 	}
 	return b.String()
-}
-
-// timeEditBuild times the build that a `pulumi preview` of the program
-// pays after a one-line edit in components/: go build, as the Makefile
-// links it, of a copy of the program's module with a comment added. The Go
-// language host that would run it is not served here; the preview itself
-// is timed on the inline program.
-func timeEditBuild(t *testing.T, root string) time.Duration {
-	t.Helper()
-	copied := t.TempDir()
-	for _, path := range []string{"go.mod", "go.sum", "main.go", "components", "stacks"} {
-		if out, err := exec.Command("cp", "-r", filepath.Join(root, path), copied).CombinedOutput(); err != nil {
-			t.Fatalf("copying %s: %v\n%s", path, err, out)
-		}
-	}
-	edited := filepath.Join(copied, "components", "names.go")
-	source, err := os.ReadFile(edited)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, edited, string(source)+fmt.Sprintf("\n// bench edit %d\n", time.Now().UnixNano()))
-	build := exec.Command("go", "build", "-ldflags=-s", "-o", filepath.Join(t.TempDir(), "gkewi"), ".")
-	build.Dir = copied
-	started := time.Now()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the edited program: %v\n%s", err, out)
-	}
-	return time.Since(started)
 }
 
 func median(values []float64) float64 {

@@ -44,8 +44,9 @@ func (w *engineWorld) expireToken(t *testing.T, stack auto.Stack) {
 	w.waitRefused(t, expired)
 }
 
-// waitRefused waits until the API server refuses token, which its cache of
-// successful authentications may accept for a few seconds more.
+// waitRefused waits until the API server refuses token: the webhook's own
+// cache is off, but the server may keep a success for a few seconds
+// elsewhere, and the test must not depend on how long.
 func (w *engineWorld) waitRefused(t *testing.T, token string) {
 	t.Helper()
 	config := rest.CopyConfig(w.config)
@@ -115,6 +116,7 @@ type tcpProxy struct {
 	listener net.Listener
 	mu       sync.Mutex
 	conns    []net.Conn
+	stopped  bool
 }
 
 // startProxy forwards a loopback port of the test's network namespace to
@@ -145,6 +147,13 @@ func (p *tcpProxy) serve(target string) {
 			continue
 		}
 		p.mu.Lock()
+		if p.stopped {
+			// Accepted as the proxy stopped: refused like the rest.
+			p.mu.Unlock()
+			client.Close()
+			upstream.Close()
+			return
+		}
 		p.conns = append(p.conns, client, upstream)
 		p.mu.Unlock()
 		go pipe(client, upstream)
@@ -164,6 +173,7 @@ func (p *tcpProxy) stop() {
 	p.listener.Close()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.stopped = true
 	for _, conn := range p.conns {
 		conn.Close()
 	}

@@ -421,6 +421,8 @@ func (w *engineWorld) lifecycleOf(t *testing.T, stack auto.Stack, config map[str
 	if protectedCluster(state) {
 		w.unprotect(t, stack, config)
 	}
+	// The changes and the unprotect ran up again, with the token then.
+	w.expireToken(t, stack)
 	earlierCalls := len(w.gcpCalls(t))
 	if _, err := stack.Destroy(ctx); err != nil {
 		t.Fatalf("destroy failed: %v", err)

@@ -62,11 +62,16 @@ func TestEachGrantIsOneAdditiveMemberOnItsResourceForTheJobsIdentity(t *testing.
 				member := rec.one(t, want.typ, want.name)
 				assertPath(t, member, want.resource, want.resourceKey)
 				assertPath(t, member, want.role, "role")
-				if want.typ == datasetAccessType {
+				switch want.typ {
+				case datasetAccessType:
 					assertPath(t, member, mode.dataset, mode.datasetKey)
 					assertPath(t, member, "my-gkewi-data-project", "project")
-				} else {
+				case bucketMemberType:
+					// A bucket's name is global: its member names no project.
 					assertPath(t, member, mode.member, "member")
+				default:
+					assertPath(t, member, mode.member, "member")
+					assertPath(t, member, config["gcp:project"], "project")
 				}
 				if !slices.Contains(job.DependsOn, want.name) {
 					t.Errorf("the verification Job does not wait for %s", want.name)

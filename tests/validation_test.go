@@ -41,8 +41,10 @@ var badInputs = []badInput{
 		`"roles/pubsub.publisher" does not apply to a subscription; allowed: roles/pubsub.admin, roles/pubsub.editor, roles/pubsub.subscriber, roles/pubsub.viewer`},
 	{aGrant(`{"kind": "secret", "name": "db-password", "role": "roles/viewer"}`), "gkewi:grants[0].role",
 		`"roles/viewer" is a basic role, which applies to whole projects; allowed: a predefined role of the secret: roles/secretmanager.admin`},
-	{aGrant(`{"kind": "topic", "name": "reports", "role": "roles/pubsub.admin"}`), "gkewi:grants[0].role",
-		`"roles/pubsub.admin" lets the job change who may use the topic; grant a narrower role, or set gkewi:allowEscalationRoles to true`},
+	{aGrant(`{"kind": "bucket", "name": "` + strings.Repeat("a", 64) + `.example.com", "role": "roles/storage.objectViewer"}`), "gkewi:grants[0].name",
+		"(up to 222 with dots, each part at most 63)"},
+	{aGrant(`{"kind": "dataset", "name": "sales", "role": "roles/bigquery.user"}`), "gkewi:grants[0].role",
+		`"roles/bigquery.user" does not apply to a dataset; allowed: roles/bigquery.dataEditor`},
 	{aGrant(`{"kind": "secret", "name": "db-password", "role": "roles/secretmanager.secretAccessor", "project": "123456789012"}`), "gkewi:grants[0].project",
 		`"123456789012" is a project number; allowed: the project id`},
 	{map[string]string{"gkewi:grants": `[{"kind": "secret", "name": "db", "role": "roles/secretmanager.secretAccessor"},
@@ -289,7 +291,8 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 		aGrant(`{"kind": "bucket", "name": "a.b_c-1", "role": "roles/storage.legacyObjectReader", "project": "my-gkewi-data-project"}`),
 		aGrant(`{"kind": "topic", "name": "Abc.~+%_-x", "role": "roles/pubsub.subscriber"}`),
 		aGrant(`{"kind": "dataset", "name": "` + strings.Repeat("d", 1024) + `", "role": "roles/bigquery.metadataViewer"}`),
-		{"gkewi:grants": `[{"kind": "bucket", "name": "reports-input", "role": "roles/storage.objectAdmin"}]`, "gkewi:allowEscalationRoles": "true"},
+		aGrant(`{"kind": "bucket", "name": "reports-input", "role": "roles/storage.objectAdmin"}`),
+		aGrant(`{"kind": "bucket", "name": "` + strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + `.example.com", "role": "roles/storage.objectViewer"}`),
 	} {
 		if _, err := stacks.Parse(withConfig(dev, set), "gkewi"); err != nil {
 			t.Errorf("%v refused:\n%v", set, err)

@@ -86,8 +86,7 @@ type WorkloadIdentityCronJobArgs struct {
 	// id; role: a role that applies to the kind; project: the resource's
 	// project, by default Project}, as the resource's additive IAM member (on
 	// a dataset, one entry of its access list). Each resource is looked up
-	// during preview. A role that would let the job change who may use the
-	// resource needs AllowEscalationRoles. Optional.
+	// during preview. Optional.
 	Grants []Grant `pulumi:"grants,optional"`
 	// AllowBasicRoles permits roles/owner and roles/editor in Roles and
 	// AdditionalProjectRoles. Optional; default: false.

@@ -28,6 +28,10 @@ const (
 	DefaultStartingDeadlineSeconds = 300
 	DefaultBackoffLimit            = 3
 	DefaultActiveDeadlineSeconds   = 600
+	// DefaultGrantPropagationSeconds waits as long as Google says a policy
+	// change may take to propagate: "Typically 2 minutes, potentially 7
+	// minutes or longer" (cloud.google.com/iam/docs/access-change-propagation).
+	DefaultGrantPropagationSeconds = 420
 	// DefaultRole is the smallest predefined role holding
 	// resourcemanager.projects.get, which `gcloud projects describe` needs.
 	DefaultRole = "roles/browser"
@@ -88,6 +92,12 @@ type WorkloadIdentityCronJobArgs struct {
 	// a dataset, one entry of its access list). Each resource is looked up
 	// during preview. Optional.
 	Grants []Grant `pulumi:"grants,optional"`
+	// GrantPropagationSeconds is how long the verification Job waits for
+	// Grants to take effect, asking again every 10 seconds, before it fails
+	// naming the grant and the missing permission: IAM changes typically
+	// take 2 minutes, and potentially 7 or longer. 0 to 3600. Optional;
+	// default: 420.
+	GrantPropagationSeconds *int `pulumi:"grantPropagationSeconds,optional"`
 	// AllowBasicRoles permits roles/owner and roles/editor in Roles and
 	// AdditionalProjectRoles. Optional; default: false.
 	AllowBasicRoles bool `pulumi:"allowBasicRoles,optional"`
@@ -400,6 +410,7 @@ func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdenti
 	a.BackoffLimit = orDefaultPtr(a.BackoffLimit, DefaultBackoffLimit)
 	a.ActiveDeadlineSeconds = orDefaultPtr(a.ActiveDeadlineSeconds, DefaultActiveDeadlineSeconds)
 	a.Verify = orDefaultPtr(a.Verify, true)
+	a.GrantPropagationSeconds = orDefaultPtr(a.GrantPropagationSeconds, DefaultGrantPropagationSeconds)
 	return a
 }
 

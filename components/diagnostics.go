@@ -11,11 +11,20 @@ import (
 // verifyCommand is a kubectl command that repeats the verification by hand:
 // a throw-away pod that runs as the KSA, within the namespace's restricted
 // Pod Security Standard, waits for its identity as every gkewi pod does, then
-// runs the verification Job's own script against account. `kubectl run
+// runs the verification Job's own script against account and grants, which
+// were made long before and so must hold at once. `kubectl run
 // --serviceaccount` no longer exists, so the pod's service account is set
 // through --overrides.
-func verifyCommand(namespace, ksa, image string, account pulumi.StringOutput) pulumi.StringOutput {
+func verifyCommand(namespace, ksa, image string, account pulumi.StringOutput, grants []Grant) pulumi.StringOutput {
 	return account.ApplyT(func(account string) string {
+		env := []map[string]string{{"name": "EXPECTED_ACCOUNT", "value": account}}
+		script := verifyScript
+		if len(grants) > 0 {
+			// verify.sh ends only when it fails; the grants' proof follows.
+			script += "\n" + proveGrantsScript
+			env = append(env, map[string]string{"name": "GRANTS", "value": grantLines(grants)},
+				map[string]string{"name": "GRANT_PROPAGATION_SECONDS", "value": "0"})
+		}
 		overrides := compactJSON(map[string]any{
 			"apiVersion": "v1",
 			"spec": map[string]any{
@@ -28,8 +37,7 @@ func verifyCommand(namespace, ksa, image string, account pulumi.StringOutput) pu
 					"seccompProfile": map[string]string{"type": "RuntimeDefault"},
 				},
 				"initContainers": []map[string]any{checkContainer("wait-for-identity", image, waitForTokenScript)},
-				"containers": []map[string]any{checkContainer("wi-check", image, verifyScript,
-					map[string]string{"name": "EXPECTED_ACCOUNT", "value": account})},
+				"containers":     []map[string]any{checkContainer("wi-check", image, script, env...)},
 			},
 		})
 		return fmt.Sprintf("kubectl --namespace %s run wi-check --rm -i --restart=Never --image=%s --overrides=%s",

@@ -49,8 +49,10 @@ type grantKind struct {
 	valid   func(name string) bool
 	allowed string
 	// roles are the predefined roles that can be granted on a resource of
-	// the kind.
-	roles []string
+	// the kind, each with the permissions that the verification Job proves
+	// it by: those the role exists for, which the resource's
+	// testIamPermissions can answer.
+	roles map[string][]string
 }
 
 // GrantKinds are the kinds a grant may name. The roles are those that
@@ -58,8 +60,12 @@ type grantKind struct {
 // ("Lowest-level resources where you can grant this role":
 // cloud.google.com/iam/docs/roles-permissions/storage, /secretmanager,
 // /pubsub and /bigquery), less those that Google advises against on a
-// single resource (roles/bigquery.admin). The names follow each
-// service's naming rules: cloud.google.com/storage/docs/buckets#naming,
+// single resource (roles/bigquery.admin). Their permissions come from the
+// same tables, less those of a higher level that a resource's
+// testIamPermissions refuses (storage.buckets.list and .create, per
+// cloud.google.com/storage/docs/json_api/v1/buckets/testIamPermissions).
+// The names follow each service's naming rules:
+// cloud.google.com/storage/docs/buckets#naming,
 // cloud.google.com/secret-manager/docs/creating-and-accessing-secrets,
 // cloud.google.com/pubsub/docs/pubsub-basics#resource_names and
 // cloud.google.com/bigquery/docs/datasets#dataset-naming.
@@ -69,71 +75,82 @@ var GrantKinds = map[string]grantKind{
 			return bucketName.MatchString(name) && !slices.ContainsFunc(strings.Split(name, "."), func(part string) bool { return len(part) > 63 })
 		},
 		allowed: "3-63 lowercase letters, digits, '-', '_' and '.' (up to 222 with dots, each part at most 63), starting and ending with a letter or digit",
-		roles: []string{
-			"roles/storage.objectViewer",
-			"roles/storage.objectCreator",
-			"roles/storage.objectUser",
-			"roles/storage.objectAdmin",
-			"roles/storage.admin",
-			"roles/storage.legacyBucketReader",
-			"roles/storage.legacyBucketWriter",
-			"roles/storage.legacyBucketOwner",
-			"roles/storage.legacyObjectReader",
-			"roles/storage.legacyObjectOwner",
+		roles: map[string][]string{
+			"roles/storage.objectViewer":       {"storage.objects.get", "storage.objects.list"},
+			"roles/storage.objectCreator":      {"storage.objects.create"},
+			"roles/storage.objectUser":         {"storage.objects.get", "storage.objects.create", "storage.objects.update", "storage.objects.delete"},
+			"roles/storage.objectAdmin":        {"storage.objects.create", "storage.objects.delete", "storage.objects.getIamPolicy"},
+			"roles/storage.admin":              {"storage.buckets.get", "storage.buckets.update", "storage.buckets.setIamPolicy"},
+			"roles/storage.legacyBucketReader": {"storage.buckets.get", "storage.objects.list"},
+			"roles/storage.legacyBucketWriter": {"storage.buckets.get", "storage.objects.create", "storage.objects.delete"},
+			"roles/storage.legacyBucketOwner":  {"storage.buckets.get", "storage.buckets.update", "storage.buckets.setIamPolicy"},
+			"roles/storage.legacyObjectReader": {"storage.objects.get"},
+			"roles/storage.legacyObjectOwner":  {"storage.objects.get", "storage.objects.update", "storage.objects.setIamPolicy"},
 		},
 	},
 	SecretGrant: {
 		valid:   regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`).MatchString,
 		allowed: "1-255 letters, digits, '-' and '_'",
-		roles: []string{
-			"roles/secretmanager.secretAccessor",
-			"roles/secretmanager.secretVersionAdder",
-			"roles/secretmanager.secretVersionManager",
-			"roles/secretmanager.viewer",
-			"roles/secretmanager.admin",
+		roles: map[string][]string{
+			"roles/secretmanager.secretAccessor":       {"secretmanager.versions.access"},
+			"roles/secretmanager.secretVersionAdder":   {"secretmanager.versions.add"},
+			"roles/secretmanager.secretVersionManager": {"secretmanager.versions.add", "secretmanager.versions.destroy", "secretmanager.versions.disable", "secretmanager.versions.enable"},
+			"roles/secretmanager.viewer":               {"secretmanager.secrets.get", "secretmanager.versions.list"},
+			"roles/secretmanager.admin":                {"secretmanager.secrets.setIamPolicy", "secretmanager.versions.access", "secretmanager.secrets.delete"},
 		},
 	},
 	TopicGrant: {
 		valid:   pubsubName,
 		allowed: pubsubAllowed,
-		roles: []string{
-			"roles/pubsub.publisher",
-			"roles/pubsub.subscriber",
-			"roles/pubsub.viewer",
-			"roles/pubsub.editor",
-			"roles/pubsub.admin",
+		roles: map[string][]string{
+			"roles/pubsub.publisher":  {"pubsub.topics.publish"},
+			"roles/pubsub.subscriber": {"pubsub.topics.attachSubscription"},
+			"roles/pubsub.viewer":     {"pubsub.topics.get"},
+			"roles/pubsub.editor":     {"pubsub.topics.update", "pubsub.topics.publish"},
+			"roles/pubsub.admin":      {"pubsub.topics.setIamPolicy", "pubsub.topics.getIamPolicy"},
 		},
 	},
 	SubscriptionGrant: {
 		valid:   pubsubName,
 		allowed: pubsubAllowed,
-		roles: []string{
-			"roles/pubsub.subscriber",
-			"roles/pubsub.viewer",
-			"roles/pubsub.editor",
-			"roles/pubsub.admin",
+		roles: map[string][]string{
+			"roles/pubsub.subscriber": {"pubsub.subscriptions.consume"},
+			"roles/pubsub.viewer":     {"pubsub.subscriptions.get"},
+			"roles/pubsub.editor":     {"pubsub.subscriptions.update", "pubsub.subscriptions.consume"},
+			"roles/pubsub.admin":      {"pubsub.subscriptions.setIamPolicy", "pubsub.subscriptions.getIamPolicy"},
 		},
 	},
 	// roles/bigquery.user can be granted on a dataset too, but what a job
-	// wants of it, bigquery.jobs.create, exists only on projects.
+	// wants of it, bigquery.jobs.create, exists only on projects. BigQuery
+	// has no testIamPermissions for datasets, so every role is proven by
+	// the one permission that all of them hold and that a read of the
+	// dataset's metadata needs.
 	DatasetGrant: {
 		// Go's regexp repeats at most 1000 times.
 		valid:   func(name string) bool { return datasetName.MatchString(name) && len(name) <= 1024 },
 		allowed: "1-1024 letters, digits and '_'",
-		roles: []string{
-			"roles/bigquery.dataViewer",
-			"roles/bigquery.dataEditor",
-			"roles/bigquery.dataOwner",
-			"roles/bigquery.metadataViewer",
+		roles: map[string][]string{
+			"roles/bigquery.dataViewer":     {datasetGetPermission},
+			"roles/bigquery.dataEditor":     {datasetGetPermission},
+			"roles/bigquery.dataOwner":      {datasetGetPermission},
+			"roles/bigquery.metadataViewer": {datasetGetPermission},
 		},
 	},
 }
+
+// maxGrantPropagationSeconds keeps the verification, which `pulumi up`
+// waits for, within an hour.
+const maxGrantPropagationSeconds = 3600
+
+// datasetGetPermission is what BigQuery's datasets.get needs with
+// datasetView=METADATA (cloud.google.com/bigquery/docs/reference/rest/v2/datasets/get).
+const datasetGetPermission = "bigquery.datasets.get"
 
 // GrantRoles are the roles that a grant may hold, by kind of resource.
 func GrantRoles() map[string][]string {
 	roles := map[string][]string{}
 	for kind, k := range GrantKinds {
-		roles[kind] = slices.Sorted(slices.Values(k.roles))
+		roles[kind] = slices.Sorted(maps.Keys(k.roles))
 	}
 	return roles
 }
@@ -154,7 +171,8 @@ const pubsubAllowed = "3-255 letters, digits and '-', '_', '.', '~', '+' or '%',
 
 // grants validates each grant: its kind, its resource's name and project,
 // and a role that applies to that kind.
-func (v *validator) grants(a WorkloadIdentityCronJobArgs) {
+func (v *validator) grants(a, given WorkloadIdentityCronJobArgs) {
+	v.grantPropagation(a, given)
 	for i, g := range a.Grants {
 		key := fmt.Sprintf("grants[%d]", i)
 		kind, known := GrantKinds[g.Kind]
@@ -175,17 +193,48 @@ func (v *validator) grants(a WorkloadIdentityCronJobArgs) {
 	}
 }
 
+// grantPropagation checks the verification's window for the grants: a
+// window without grants would wait for nothing.
+func (v *validator) grantPropagation(a, given WorkloadIdentityCronJobArgs) {
+	seconds := strconv.Itoa(*a.GrantPropagationSeconds)
+	switch {
+	case given.GrantPropagationSeconds != nil && len(a.Grants) == 0:
+		v.add("grantPropagationSeconds", seconds, "is set, but there are no grants to wait for; allowed: unset without grants")
+	case *a.GrantPropagationSeconds < 0 || *a.GrantPropagationSeconds > maxGrantPropagationSeconds:
+		v.add("grantPropagationSeconds", seconds, "is out of range; allowed: 0 to %d", maxGrantPropagationSeconds)
+	}
+}
+
 func (v *validator) grantRole(key string, g Grant, kind grantKind, a WorkloadIdentityCronJobArgs) {
 	switch {
 	case slices.Contains(append(slices.Clone(basicRoles), "roles/viewer"), g.Role):
 		v.add(key, g.Role, "is a basic role, which applies to whole projects; allowed: a predefined role of the %s: %s", g.Kind, kind.roleList())
-	case !slices.Contains(kind.roles, g.Role):
+	case kind.roles[g.Role] == nil:
 		v.add(key, g.Role, "does not apply to a %s; allowed: %s", g.Kind, kind.roleList())
 	}
 }
 
 func (k grantKind) roleList() string {
-	return strings.Join(slices.Sorted(slices.Values(k.roles)), ", ")
+	return strings.Join(slices.Sorted(maps.Keys(k.roles)), ", ")
+}
+
+// grantsWithProjects are the grants with their projects filled in.
+func (args WorkloadIdentityCronJobArgs) grantsWithProjects() []Grant {
+	grants := make([]Grant, len(args.Grants))
+	for i, g := range args.Grants {
+		grants[i] = g.withProject(args.Project)
+	}
+	return grants
+}
+
+// grantLines tell the verification what to prove, a grant a line:
+// KIND PROJECT NAME ROLE PERMISSION,PERMISSION... No field holds a space.
+func grantLines(grants []Grant) string {
+	lines := make([]string, len(grants))
+	for i, g := range grants {
+		lines[i] = strings.Join([]string{g.Kind, g.Project, g.Name, g.Role, strings.Join(GrantKinds[g.Kind].roles[g.Role], ",")}, " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // withProject is the grant with its project filled in.

@@ -12,3 +12,9 @@ var waitForTokenScript string
 //
 //go:embed scripts/verify.sh
 var verifyScript string
+
+// proveGrantsScript runs in the verification Job after verifyScript when
+// there are grants.
+//
+//go:embed scripts/prove-grants.sh
+var proveGrantsScript string

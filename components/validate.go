@@ -109,7 +109,7 @@ func (a WorkloadIdentityCronJobArgs) validate(name string, given WorkloadIdentit
 	v.identity(a, given)
 	v.roles("roles", a.Roles, a)
 	v.additionalProjectRoles(a)
-	v.grants(a)
+	v.grants(a, given)
 	if a.existingCluster() {
 		v.clusterToUse(given)
 	} else {

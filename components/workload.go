@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
@@ -42,11 +43,15 @@ type workloadArgs struct {
 	BackoffLimit, ActiveDeadlineSeconds int
 	Image                               string
 	// ToolImage runs the wait and verification containers.
-	ToolImage      string
-	Command        pulumi.StringArrayInput
-	Verify         bool
-	DenyIngress    bool
-	RestrictEgress string
+	ToolImage string
+	Command   pulumi.StringArrayInput
+	Verify    bool
+	// Grants, their projects filled in, are proven by the verification,
+	// which gives them GrantPropagationSeconds to take effect.
+	Grants                  []Grant
+	GrantPropagationSeconds int
+	DenyIngress             bool
+	RestrictEgress          string
 	// IdentityReady must exist before the first job runs, or the job meets
 	// a missing binding or role and gets HTTP 403; ImagePullable, or its
 	// image cannot be pulled.
@@ -77,6 +82,8 @@ func (args WorkloadIdentityCronJobArgs) workloadArgs(id *identity, cl *cluster) 
 		ToolImage:                toolImage(args.Image),
 		Command:                  args.Command,
 		Verify:                   *args.Verify,
+		Grants:                   args.grantsWithProjects(),
+		GrantPropagationSeconds:  *args.GrantPropagationSeconds,
 		DenyIngress:              *args.DenyIngress,
 		RestrictEgress:           args.RestrictEgress,
 		Provider:                 cl.KubernetesProvider,
@@ -209,26 +216,42 @@ func ensureKSA(ctx *pulumi.Context, name string, args workloadArgs, namespace pu
 }
 
 // Limits of the verification Job: a few tries spread over some minutes, so
-// that IAM propagation after a first deployment does not fail it, and a
-// Pulumi timeout that leaves room for all of them and the first image pull.
+// that a token that is slow to come after a first deployment does not fail
+// it, and a Pulumi timeout that leaves room for all of them and the first
+// image pull. Waiting for grants to take effect adds to both.
 const (
 	verifyBackoffLimit          = 4
 	verifyActiveDeadlineSeconds = 600
-	verifyAwaitTimeout          = "20m"
+	verifyAwaitSeconds          = 1200
 )
 
-// verificationCommand waits for the pod's identity as every job pod does, then
-// checks it, in one container rather than after an init container:
-// pulumi-kubernetes reports a failed Job with its pods' container
-// statuses, each failed container's termination message included, and
-// never an init container's (cloud-ready-checks v1.3.0, which
-// pulumi-kubernetes v4.25.0 awaits pods with: pkg/kubernetes/pod/check.go,
-// collectContainerStatusErrors reads only ContainerStatuses). So only here
-// does the wait's hint reach the error that `pulumi up` prints. Each script
-// runs as a shell of its own, named as the init container is.
-var verificationCommand = pulumi.ToStringArray([]string{
-	"/bin/sh", "-c", `sh -c "$1" wait-for-identity && exec sh -c "$2" verify`, "verify", waitForTokenScript, verifyScript,
-})
+// grantUnprovenExitCode is how the verification says that a grant did not
+// take effect within its window: the Job then fails at once, since another
+// pod would only wait the window again.
+const grantUnprovenExitCode = 3
+
+// verificationCommand waits for the pod's identity as every job pod does,
+// then checks it and, when there are grants, proves them, in one container
+// rather than after an init container: pulumi-kubernetes reports a failed
+// Job with its pods' container statuses, each failed container's
+// termination message included, and never an init container's
+// (cloud-ready-checks v1.3.0, which pulumi-kubernetes v4.25.0 awaits pods
+// with: pkg/kubernetes/pod/check.go, collectContainerStatusErrors reads only
+// ContainerStatuses). So only here does the wait's hint reach the error
+// that `pulumi up` prints. Each script runs as a shell of its own, named as
+// the init container is. Without grants, the command is the one that gkewi
+// had before it had grants, so that an upgrade does not replace the Job.
+func verificationCommand(grants bool) pulumi.StringArray {
+	if !grants {
+		return pulumi.ToStringArray([]string{
+			"/bin/sh", "-c", `sh -c "$1" wait-for-identity && exec sh -c "$2" verify`, "verify", waitForTokenScript, verifyScript,
+		})
+	}
+	return pulumi.ToStringArray([]string{
+		"/bin/sh", "-c", `sh -c "$1" wait-for-identity && sh -c "$2" verify && exec sh -c "$3" prove-grants`, "verify",
+		waitForTokenScript, verifyScript, proveGrantsScript,
+	})
+}
 
 // newVerification creates a Job that runs as the KSA and fails unless the
 // pod acts as its account and can fetch a token; `pulumi up` waits for it. Its pod
@@ -238,6 +261,15 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
 ) error {
 	env := corev1.EnvVarArray{corev1.EnvVarArgs{Name: pulumi.String("EXPECTED_ACCOUNT"), Value: args.Account}}
+	var rules []batchv1.PodFailurePolicyRuleArgs
+	window := 0
+	if len(args.Grants) > 0 {
+		env = append(env,
+			corev1.EnvVarArgs{Name: pulumi.String("GRANTS"), Value: pulumi.String(grantLines(args.Grants))},
+			corev1.EnvVarArgs{Name: pulumi.String("GRANT_PROPAGATION_SECONDS"), Value: pulumi.String(strconv.Itoa(args.GrantPropagationSeconds))})
+		rules = append(rules, failOnUnprovenGrant)
+		window = args.GrantPropagationSeconds
+	}
 	// The NetworkPolicies are part of the wiring too: turning them on must
 	// prove again that the pod still reaches its token.
 	wiring := pulumi.StringMap{
@@ -252,11 +284,11 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 			// rather than awaited forever.
 			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
 		},
-		Spec: jobSpec(verifyBackoffLimit, verifyActiveDeadlineSeconds, labels, wiring,
-			podSpec(ksa, jobContainer("verify", args.ToolImage, verificationCommand, env))),
+		Spec: jobSpec(verifyBackoffLimit, verifyActiveDeadlineSeconds+window, labels, wiring,
+			podSpec(ksa, jobContainer("verify", args.ToolImage, verificationCommand(len(args.Grants) > 0), env)), rules...),
 	}, slices.Concat(opts, []pulumi.ResourceOption{
 		pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady)),
-		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: verifyAwaitTimeout, Update: verifyAwaitTimeout}),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: seconds(verifyAwaitSeconds + window), Update: seconds(verifyAwaitSeconds + window)}),
 	})...)
 	if err != nil {
 		return fmt.Errorf("creating verification Job: %w", err)
@@ -278,25 +310,44 @@ func namespaceLabels(labels pulumi.StringMap) pulumi.StringMap {
 	return out
 }
 
+// seconds is a Pulumi custom timeout.
+func seconds(n int) string {
+	return strconv.Itoa(n) + "s"
+}
+
+// failOnUnprovenGrant fails the verification Job when its container says
+// that a grant did not take effect.
+var failOnUnprovenGrant = batchv1.PodFailurePolicyRuleArgs{
+	Action: pulumi.String("FailJob"),
+	OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirementArgs{
+		ContainerName: pulumi.String("verify"),
+		Operator:      pulumi.String("In"),
+		Values:        pulumi.ToIntArray([]int{grantUnprovenExitCode}),
+	},
+}
+
 // jobSpec retries real failures up to backoffLimit times, but does not count
-// pods that were disrupted, such as those on a reclaimed preemptible node.
+// pods that were disrupted, such as those on a reclaimed preemptible node;
+// rules come after that one.
 func jobSpec(backoffLimit, activeDeadlineSeconds int, labels, annotations pulumi.StringMap,
-	pod *corev1.PodSpecArgs,
+	pod *corev1.PodSpecArgs, rules ...batchv1.PodFailurePolicyRuleArgs,
 ) *batchv1.JobSpecArgs {
+	policy := batchv1.PodFailurePolicyRuleArray{batchv1.PodFailurePolicyRuleArgs{
+		Action: pulumi.String("Ignore"),
+		OnPodConditions: batchv1.PodFailurePolicyOnPodConditionsPatternArray{
+			batchv1.PodFailurePolicyOnPodConditionsPatternArgs{
+				Type:   pulumi.String("DisruptionTarget"),
+				Status: pulumi.String("True"),
+			},
+		},
+	}}
+	for _, rule := range rules {
+		policy = append(policy, rule)
+	}
 	return &batchv1.JobSpecArgs{
 		BackoffLimit:          pulumi.Int(backoffLimit),
 		ActiveDeadlineSeconds: pulumi.Int(activeDeadlineSeconds),
-		PodFailurePolicy: &batchv1.PodFailurePolicyArgs{
-			Rules: batchv1.PodFailurePolicyRuleArray{batchv1.PodFailurePolicyRuleArgs{
-				Action: pulumi.String("Ignore"),
-				OnPodConditions: batchv1.PodFailurePolicyOnPodConditionsPatternArray{
-					batchv1.PodFailurePolicyOnPodConditionsPatternArgs{
-						Type:   pulumi.String("DisruptionTarget"),
-						Status: pulumi.String("True"),
-					},
-				},
-			}},
-		},
+		PodFailurePolicy:      &batchv1.PodFailurePolicyArgs{Rules: policy},
 		Template: &corev1.PodTemplateSpecArgs{
 			Metadata: &metav1.ObjectMetaArgs{Labels: labels, Annotations: annotations},
 			Spec:     pod,

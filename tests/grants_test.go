@@ -126,3 +126,189 @@ func TestAGrantThatAProjectRoleCoversIsWarnedOf(t *testing.T) {
 		t.Errorf("warnings %q, want one that starts %q", warnings, want)
 	}
 }
+
+// heldForEveryKindOfGrant holds, for each of everyKindOfGrant, the
+// permissions that its role is proven by.
+var heldForEveryKindOfGrant = map[string][]string{
+	"b/reports-input": {"storage.objects.get", "storage.objects.list"},
+	"projects/" + devProject + "/secrets/db-password":            {"secretmanager.versions.access"},
+	"projects/" + devProject + "/topics/reports-done":            {"pubsub.topics.publish"},
+	"projects/" + devProject + "/subscriptions/reports-requests": {"pubsub.subscriptions.consume"},
+	"projects/my-gkewi-data-project/datasets/sales":              {"bigquery.datasets.get"},
+}
+
+// verificationWithGrants is the verification container of the dev
+// fixture with everyKindOfGrant, and the image environment to run it in,
+// whose fake APIs hold every grant except those in lacking, the secret's
+// only after it has been asked lateSecret times.
+func verificationWithGrants(t *testing.T, lateSecret int, lacking ...string) ([]string, map[string]string, *fakeMetadata, *imageEnv) {
+	t.Helper()
+	job := mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:grants": everyKindOfGrant})).one(t, jobType, "gkewi-verify")
+	command, env := containerIn(t, job, jobPod, "verify")
+	metadata := startFakeMetadata(t, devGSAEmail)
+	holdEveryGrant(metadata, lateSecret, lacking...)
+	return command, env, metadata, newImageEnv(t, metadata)
+}
+
+// holdEveryGrant makes the fake APIs hold every one of everyKindOfGrant
+// except the permissions in lacking, the secret's only after it has been
+// asked lateSecret times.
+func holdEveryGrant(metadata *fakeMetadata, lateSecret int, lacking ...string) {
+	for resource, permissions := range heldForEveryKindOfGrant {
+		refusals := 0
+		if strings.Contains(resource, "/secrets/") {
+			refusals = lateSecret
+		}
+		metadata.hold(resource, refusals, slices.DeleteFunc(slices.Clone(permissions), func(p string) bool { return slices.Contains(lacking, p) })...)
+	}
+}
+
+func TestTheVerificationProvesEveryGrantWithThePodsToken(t *testing.T) {
+	t.Parallel()
+	command, env, metadata, image := verificationWithGrants(t, 0)
+	got := image.run(t, command, env)
+	if got.code != 0 {
+		t.Fatalf("the verification failed with every grant held: %+v", got)
+	}
+	for _, want := range []string{
+		"prove-grants: OK: grant roles/storage.objectViewer on the bucket " + devProject + "/reports-input: proven (storage.objects.get,storage.objects.list).",
+		"prove-grants: OK: grant roles/secretmanager.secretAccessor on the secret " + devProject + "/db-password: proven (secretmanager.versions.access).",
+		"prove-grants: OK: grant roles/pubsub.publisher on the topic " + devProject + "/reports-done: proven (pubsub.topics.publish).",
+		"prove-grants: OK: grant roles/pubsub.subscriber on the subscription " + devProject + "/reports-requests: proven (pubsub.subscriptions.consume).",
+		"prove-grants: OK: grant roles/bigquery.dataViewer on the dataset my-gkewi-data-project/sales: proven (bigquery.datasets.get).",
+	} {
+		if !strings.Contains(got.stdout, want) {
+			t.Errorf("the output lacks %q:\n%s", want, got.stdout)
+		}
+	}
+	// Cloud Storage is asked once a permission; the others once.
+	for resource, want := range map[string]int{"b/reports-input": 2, "projects/" + devProject + "/secrets/db-password": 1} {
+		if asked := metadata.asks(resource); asked != want {
+			t.Errorf("%s was asked %d times, want %d", resource, asked, want)
+		}
+	}
+	// Another account's token is refused, so the APIs answered the pod's own.
+	metadata.setAccount("someone-else@other.iam.gserviceaccount.com")
+	if code := image.run(t, []string{"gcloud", "meta", "apis", "methods", "call", "--collection=pubsub.projects.topics", "testIamPermissions",
+		"projects/" + devProject + "/topics/reports-done", "--request.permissions=pubsub.topics.publish"}, env).code; code != 0 {
+		t.Errorf("the stub's call failed for the account it now acts as: exit %d", code)
+	}
+}
+
+func TestTheVerificationWaitsForAGrantToTakeEffect(t *testing.T) {
+	t.Parallel()
+	command, env, _, image := verificationWithGrants(t, 3)
+	got := image.run(t, command, env)
+	if got.code != 0 || strings.Count(got.stdout, "prove-grants: OK: grant ") != 5 {
+		t.Fatalf("grants that took effect after 3 asks failed the verification: %+v", got)
+	}
+	if sleeps := image.sleepsAsked(t); !slices.Equal(sleeps, []string{"10", "10", "10"}) {
+		t.Errorf("the verification slept %v, want three waits of 10 s", sleeps)
+	}
+	if !strings.Contains(got.stdout, "prove-grants: roles/secretmanager.secretAccessor on the secret "+devProject+"/db-password: "+
+		"secretmanager.versions.access not granted yet, asking again in 10s") {
+		t.Errorf("the output does not say what it waits for:\n%s", got.stdout)
+	}
+}
+
+func TestTheVerificationNamesTheGrantThatNeverTakesEffect(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ lacking, grant, inspect string }{
+		{"secretmanager.versions.access", "grant roles/secretmanager.secretAccessor on the secret " + devProject + "/db-password",
+			"gcloud secrets get-iam-policy db-password --project=" + devProject},
+		{"storage.objects.list", "grant roles/storage.objectViewer on the bucket " + devProject + "/reports-input",
+			"gcloud storage buckets get-iam-policy gs://reports-input"},
+		{"bigquery.datasets.get", "grant roles/bigquery.dataViewer on the dataset my-gkewi-data-project/sales",
+			"bq show --format=prettyjson my-gkewi-data-project:sales (its access list)"},
+	} {
+		t.Run(c.lacking, func(t *testing.T) {
+			t.Parallel()
+			command, env, _, image := verificationWithGrants(t, 0, c.lacking)
+			got := image.run(t, command, env)
+			if got.code != 3 {
+				t.Fatalf("exit %d, want 3, which fails the Job at once: %+v", got.code, got)
+			}
+			// The termination message keeps the end of the output.
+			lines := strings.Split(strings.TrimSpace(got.stderr), "\n")
+			want := []string{
+				"prove-grants: FAILED: " + c.grant + ": the job's identity lacks " + c.lacking + " after 420s.",
+				"Inspect the binding with: " + c.inspect,
+			}
+			if len(lines) < 2 || !slices.Equal(lines[len(lines)-2:], want) {
+				t.Errorf("the output ends\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+			}
+			if sleeps := image.sleepsAsked(t); len(sleeps) != 42 {
+				t.Errorf("the verification waited %d times, want 42 waits of 10 s: the default window of 420 s", len(sleeps))
+			}
+		})
+	}
+}
+
+func TestTheVerificationJobGivesGrantsTheirWindowAndFailsAtOnceAfterIt(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name     string
+		config   map[string]string
+		deadline string
+		rules    int
+		grants   string
+	}{
+		{"no grants", devFixture(), "600", 1, ""},
+		{"grants with a window of 900 s", withConfig(devFixture(), map[string]string{"gkewi:grants": everyKindOfGrant, "gkewi:grantPropagationSeconds": "900"}),
+			"1500", 2, strings.Join([]string{
+				"bucket " + devProject + " reports-input roles/storage.objectViewer storage.objects.get,storage.objects.list",
+				"secret " + devProject + " db-password roles/secretmanager.secretAccessor secretmanager.versions.access",
+				"topic " + devProject + " reports-done roles/pubsub.publisher pubsub.topics.publish",
+				"subscription " + devProject + " reports-requests roles/pubsub.subscriber pubsub.subscriptions.consume",
+				"dataset my-gkewi-data-project sales roles/bigquery.dataViewer bigquery.datasets.get",
+			}, "\n")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			job := mustRecord(t, c.config).one(t, jobType, "gkewi-verify")
+			if got := fmt.Sprint(get(job.Inputs, "spec", "activeDeadlineSeconds")); got != c.deadline {
+				t.Errorf("activeDeadlineSeconds %s, want %s: the identity's 600 s and the grants' window", got, c.deadline)
+			}
+			_, env := containerIn(t, job, jobPod, "verify")
+			if env["GRANTS"] != c.grants {
+				t.Errorf("GRANTS is\n%s\nwant\n%s", env["GRANTS"], c.grants)
+			}
+			rules, _ := get(job.Inputs, "spec", "podFailurePolicy", "rules").([]any)
+			if len(rules) != c.rules {
+				t.Fatalf("%d pod failure rules, want %d: %v", len(rules), c.rules, rules)
+			}
+			if c.rules == 2 {
+				assertPath(t, job, "FailJob", "spec", "podFailurePolicy", "rules", 1, "action")
+				assertPath(t, job, "verify", "spec", "podFailurePolicy", "rules", 1, "onExitCodes", "containerName")
+				if got := fmt.Sprint(get(job.Inputs, "spec", "podFailurePolicy", "rules", 1, "onExitCodes", "values")); got != "[3]" {
+					t.Errorf("the Job fails at once on exit codes %s, want [3], the verification's for a grant that never took effect", got)
+				}
+			}
+		})
+	}
+}
+
+func TestVerifyCommandProvesTheGrantsAtOnce(t *testing.T) {
+	t.Parallel()
+	command, _ := mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:grants": everyKindOfGrant})).output("verifyCommand").(string)
+	for _, c := range []struct {
+		name    string
+		lacking []string
+		code    int
+	}{{"every grant held", nil, 0}, {"a permission lacking", []string{"pubsub.topics.publish"}, 3}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			metadata := startFakeMetadata(t, devGSAEmail)
+			holdEveryGrant(metadata, 0, c.lacking...)
+			image := newImageEnv(t, metadata)
+			checkCommand, env := containerOf(t, verifyPod(t, image, command)["spec"].(map[string]any), "wi-check")
+			got := image.run(t, checkCommand, env)
+			if got.code != c.code || len(image.sleepsAsked(t)) != 0 {
+				t.Errorf("exit %d after %d waits, want %d at once: %+v", got.code, len(image.sleepsAsked(t)), c.code, got)
+			}
+			if c.code == 0 && strings.Count(got.stdout, "prove-grants: OK: grant ") != 5 {
+				t.Errorf("the check did not prove the 5 grants:\n%s", got.stdout)
+			}
+		})
+	}
+}

@@ -223,6 +223,9 @@ type fakeMetadata struct {
 	// in a pod's first moments.
 	dropFirst     int
 	tokenRequests int
+	// held are the permissions that the fake Google APIs say the account
+	// holds, by resource (googleapis_test.go).
+	held map[string]*heldPermissions
 }
 
 func startFakeMetadata(t *testing.T, account string) *fakeMetadata {
@@ -241,6 +244,10 @@ func startFakeMetadata(t *testing.T, account string) *fakeMetadata {
 func (m *fakeMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if strings.HasPrefix(r.URL.Path, googleAPIs) {
+		m.serveAPI(w, r)
+		return
+	}
 	if m.dropFirst > 0 {
 		m.dropFirst--
 		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
@@ -265,7 +272,7 @@ func (m *fakeMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"access_token":"ya29.fake","expires_in":3599,"token_type":"Bearer"}`)
+		fmt.Fprintf(w, `{"access_token":%q,"expires_in":3599,"token_type":"Bearer"}`, tokenOf(m.account))
 	default:
 		http.NotFound(w, r)
 	}

@@ -36,7 +36,18 @@ func TestNode(t *testing.T) {
 	// Recorded before the scenarios run in parallel: a recording sets the
 	// stack configuration in the environment.
 	dev := mustRecord(t, devFixture())
+	grants := mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:grants": everyKindOfGrant, "gkewi:grantPropagationSeconds": "30"}))
 	t.Run("scenarios", func(t *testing.T) {
+		for name, scenario := range map[string]func(*testing.T, *nodeCluster, *devObjects){
+			"every grant is proven":                         everyGrantIsProven,
+			"a grant that never takes effect fails the Job": aGrantNeverTakesEffect,
+			"a grant that takes effect late is waited for":  aGrantTakesEffectLate,
+		} {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				scenario(t, c, c.devIn(t, grants, "g-"+slug(name)))
+			})
+		}
 		for name, scenario := range map[string]func(*testing.T, *nodeCluster, *devObjects){
 			"the metadata server refuses 3 times, then answers":  metadataRefusesThreeTimes,
 			"the metadata server never answers":                  metadataNeverAnswers,
@@ -177,6 +188,55 @@ func metadataRefusesThreeTimes(t *testing.T, c *nodeCluster, dev *devObjects) {
 	}
 	if pods := c.jobPods(t, dev.namespace, "verify"); len(pods) != 1 {
 		t.Errorf("%d pods ran, want one: the refusals are retried inside the pod", len(pods))
+	}
+}
+
+func everyGrantIsProven(t *testing.T, c *nodeCluster, dev *devObjects) {
+	holdEveryGrant(c.metadata.serve(dev.namespace, dev.account), 0)
+	c.apply(t, named(dev.verify, "verify"))
+	if err := c.waitForJob(t, dev.namespace, "verify"); err != nil {
+		t.Fatalf("the verification failed with every grant held: %v\n%s", err, c.podReport(t, dev.namespace, "verify"))
+	}
+	if logs := c.logs(t, c.jobPods(t, dev.namespace, "verify")[0], "verify"); strings.Count(logs, "prove-grants: OK: grant ") != 5 {
+		t.Errorf("the verification did not prove the 5 grants:\n%s", logs)
+	}
+}
+
+// aGrantNeverTakesEffect: the pod fails once its window of 30 s has passed,
+// and the Job with it, at once, although its backoffLimit would allow more
+// pods; the pod's termination message, which Pulumi shows, names the grant.
+func aGrantNeverTakesEffect(t *testing.T, c *nodeCluster, dev *devObjects) {
+	holdEveryGrant(c.metadata.serve(dev.namespace, dev.account), 0, "secretmanager.versions.access")
+	c.apply(t, named(dev.verify, "verify"))
+	err := c.waitForJob(t, dev.namespace, "verify")
+	if err == nil || !strings.Contains(err.Error(), "[PodFailurePolicy]") {
+		t.Fatalf("a grant that never took effect did not fail the Job by its pod failure policy: %v\n%s", err, c.podReport(t, dev.namespace, "verify"))
+	}
+	pods := c.jobPods(t, dev.namespace, "verify")
+	if len(pods) != 1 {
+		t.Errorf("%d pods ran, want one: another would only wait the window again", len(pods))
+	}
+	message := terminationMessage(pods[0].Status.ContainerStatuses[0])
+	for _, want := range []string{
+		"prove-grants: FAILED: grant roles/secretmanager.secretAccessor on the secret " + devProject + "/db-password: " +
+			"the job's identity lacks secretmanager.versions.access after 30s.",
+		"Inspect the binding with: gcloud secrets get-iam-policy db-password --project=" + devProject,
+	} {
+		if !strings.Contains(message, want) {
+			t.Errorf("the termination message lacks %q:\n%s", want, message)
+		}
+	}
+}
+
+func aGrantTakesEffectLate(t *testing.T, c *nodeCluster, dev *devObjects) {
+	fake := c.metadata.serve(dev.namespace, dev.account)
+	holdEveryGrant(fake, 2)
+	c.apply(t, named(dev.verify, "verify"))
+	if err := c.waitForJob(t, dev.namespace, "verify"); err != nil {
+		t.Fatalf("a grant that took effect on the third ask failed the verification: %v\n%s", err, c.podReport(t, dev.namespace, "verify"))
+	}
+	if asked := fake.asks("projects/" + devProject + "/secrets/db-password"); asked != 3 {
+		t.Errorf("the secret was asked %d times, want 3: twice refused, then granted", asked)
 	}
 }
 

@@ -57,7 +57,7 @@ var absoluteTool = regexp.MustCompile(`(^|[\s;&|(])/(usr/)?(s)?bin/[a-z]`)
 
 func TestThePodScriptsCallToolsOnlyThroughThePATH(t *testing.T) {
 	t.Parallel()
-	for _, file := range []string{"wait-for-identity.sh", "verify.sh"} {
+	for _, file := range []string{"wait-for-identity.sh", "verify.sh", "prove-grants.sh"} {
 		data, err := os.ReadFile(filepath.Join("..", "components", "scripts", file))
 		if err != nil {
 			t.Fatal(err)

@@ -26,6 +26,13 @@ func aGrant(grant string) map[string]string {
 	return map[string]string{"gkewi:grants": "[" + grant + "]"}
 }
 
+// withGrantPropagation is one grant and the verification's window for it.
+func withGrantPropagation(grant, seconds string) map[string]string {
+	config := aGrant(grant)
+	config["gkewi:grantPropagationSeconds"] = seconds
+	return config
+}
+
 var badInputs = []badInput{
 	{aGrant(`{"kind": "table", "name": "t", "role": "roles/bigquery.dataViewer"}`), "gkewi:grants[0].kind",
 		`"table" is not a kind of resource gkewi grants on; allowed: bucket, dataset, secret, subscription, topic`},
@@ -53,6 +60,12 @@ var badInputs = []badInput{
 	{map[string]string{"gkewi:grants": `{"kind": "bucket", "name": "reports-input", "role": "roles/storage.objectViewer"}`}, "gkewi:grants",
 		"is not a list of grants; allowed: [{kind: KIND, name: NAME, role: ROLE, project: PROJECT}, ...], the project optional"},
 	{aGrant(`{"kind": "bucket", "bucket": "reports-input", "role": "roles/storage.objectViewer"}`), "gkewi:grants", "is not a list of grants"},
+	{map[string]string{"gkewi:grantPropagationSeconds": "600"}, "gkewi:grantPropagationSeconds",
+		`"600" is set, but there are no grants to wait for; allowed: unset without grants`},
+	{withGrantPropagation(`{"kind": "secret", "name": "db-password", "role": "roles/secretmanager.secretAccessor"}`, "3601"),
+		"gkewi:grantPropagationSeconds", `"3601" is out of range; allowed: 0 to 3600`},
+	{withGrantPropagation(`{"kind": "secret", "name": "db-password", "role": "roles/secretmanager.secretAccessor"}`, "-1"),
+		"gkewi:grantPropagationSeconds", `"-1" is out of range; allowed: 0 to 3600`},
 	{map[string]string{"gkewi:privateEndpoint": "true"}, "gkewi:authorizedNetworks[0]",
 		`"203.0.113.0/24" is a public range, which a private endpoint never answers`},
 	{onExistingNetwork(map[string]string{"gkewi:network": "gkewi-dev"}), "gkewi:network",

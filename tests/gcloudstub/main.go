@@ -8,7 +8,8 @@
 //     the file "gce" of its configuration directory (CLOUDSDK_CONFIG);
 //   - on Google Cloud, `auth list` shows the metadata server's default
 //     account and `auth print-access-token` prints that account's token;
-//   - off it, neither has an account.
+//   - off it, neither has an account;
+//   - `meta apis methods call` asks a Google API as that account (calls.go).
 //
 // It does not model gcloud's retries of that first probe, so a test that
 // passes here passes with fewer chances than the real gcloud gives.
@@ -39,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return printAccessToken(stdout, stderr)
 	case command == "auth list":
 		return authList(stdout, stderr)
+	case strings.HasPrefix(command, "meta apis methods call"):
+		return callMethod(args, stdout, stderr)
 	case strings.HasPrefix(command, "projects describe "):
 		return describeProject(strings.TrimPrefix(command, "projects describe "), stdout, stderr)
 	}
@@ -58,9 +61,19 @@ func positional(args []string) []string {
 }
 
 func printAccessToken(stdout, stderr io.Writer) int {
+	token, code := accessToken("auth.print-access-token", stderr)
+	if code == 0 {
+		fmt.Fprintln(stdout, token)
+	}
+	return code
+}
+
+// accessToken is the account's token from the metadata server, or the
+// error that the command names gcloud prints without one.
+func accessToken(command string, stderr io.Writer) (string, int) {
 	if !onGoogleCloud() {
-		fmt.Fprintln(stderr, "ERROR: (gcloud.auth.print-access-token) You do not currently have an active account selected.")
-		return 1
+		fmt.Fprintf(stderr, "ERROR: (gcloud.%s) You do not currently have an active account selected.\n", command)
+		return "", 1
 	}
 	body, err := metadata("instance/service-accounts/default/token")
 	var token struct {
@@ -70,11 +83,10 @@ func printAccessToken(stdout, stderr io.Writer) int {
 		err = json.Unmarshal(body, &token)
 	}
 	if err != nil || token.AccessToken == "" {
-		fmt.Fprintf(stderr, "ERROR: (gcloud.auth.print-access-token) There was a problem refreshing your current auth tokens: %v\n", err)
-		return 1
+		fmt.Fprintf(stderr, "ERROR: (gcloud.%s) There was a problem refreshing your current auth tokens: %v\n", command, err)
+		return "", 1
 	}
-	fmt.Fprintln(stdout, token.AccessToken)
-	return 0
+	return token.AccessToken, 0
 }
 
 func authList(stdout, stderr io.Writer) int {
@@ -122,12 +134,15 @@ func configDir() string {
 	return filepath.Join(os.Getenv("HOME"), ".config", "gcloud")
 }
 
-func metadata(path string) ([]byte, error) {
-	root := os.Getenv("GCE_METADATA_ROOT")
-	if root == "" {
-		root = "metadata.google.internal"
+func metadataRoot() string {
+	if root := os.Getenv("GCE_METADATA_ROOT"); root != "" {
+		return root
 	}
-	req, err := http.NewRequest(http.MethodGet, "http://"+root+"/computeMetadata/v1/"+path, nil)
+	return "metadata.google.internal"
+}
+
+func metadata(path string) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, "http://"+metadataRoot()+"/computeMetadata/v1/"+path, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/gkewi/gkewi/components"
 	"github.com/gkewi/gkewi/stacks"
 )
 
@@ -218,10 +219,11 @@ func (w *engineWorld) seed(t *testing.T, name string, config map[string]string) 
 	verify := object(rec.byType(jobType)[0])
 	_, env := containerOf(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
 	if account := env["EXPECTED_ACCOUNT"]; !strings.Contains(account, "@") {
-		w.metadata.serve(verify.GetNamespace(), account)
+		w.metadata.serve(verify.GetNamespace(), account).holdGrants(env["GRANTS"])
 	}
+	w.metadata.holdIn(verify.GetNamespace(), env["GRANTS"])
 	project := config["gcp:project"]
-	var things []gcpSeed
+	things := grantedResources(t, config)
 	if raw := config["gkewi:existingCluster"]; raw != "" {
 		var cluster struct{ Name, Location, Project string }
 		if err := json.Unmarshal([]byte(raw), &cluster); err != nil {
@@ -240,6 +242,41 @@ func (w *engineWorld) seed(t *testing.T, name string, config map[string]string) 
 		things = append(things, existingNetwork(project, config["gcp:region"], network, config["gkewi:existingSubnetwork"])...)
 	}
 	w.addToGCP(t, things)
+}
+
+// grantedResources are the resources that a stack's grants name, as the
+// GCP stand-in's lookups find them (tests/standin/gcp/invoke.go).
+func grantedResources(t *testing.T, config map[string]string) []gcpSeed {
+	t.Helper()
+	var grants []components.Grant
+	if raw := config["gkewi:grants"]; raw != "" {
+		if err := json.Unmarshal([]byte(raw), &grants); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var things []gcpSeed
+	for _, g := range grants {
+		project := cmp.Or(g.Project, config["gcp:project"])
+		outputs := map[string]any{"project": project}
+		var typ, id string
+		switch g.Kind {
+		case components.BucketGrant:
+			typ, id = bucketType, g.Name
+			outputs["name"] = g.Name
+		case components.SecretGrant:
+			typ, id = secretType, "projects/"+project+"/secrets/"+g.Name
+			outputs["secretId"] = g.Name
+		case components.TopicGrant, components.SubscriptionGrant:
+			typ, id = map[string]string{components.TopicGrant: topicType, components.SubscriptionGrant: subscriptionType}[g.Kind],
+				"projects/"+project+"/"+g.Kind+"s/"+g.Name
+			outputs["name"] = g.Name
+		case components.DatasetGrant:
+			typ, id = datasetType, "projects/"+project+"/datasets/"+g.Name
+			outputs["datasetId"] = g.Name
+		}
+		things = append(things, gcpSeed{typ, id, outputs})
+	}
+	return things
 }
 
 // gcpSeed is one thing that exists at GCP before a stack.
@@ -521,6 +558,17 @@ func (w *engineWorld) checkJobVerified(t *testing.T, namespace, name string) {
 	pods := w.jobPods(t, namespace, name)
 	if len(pods) == 0 || !strings.Contains(w.logs(t, pods[len(pods)-1], "verify"), "verify: OK: the pod acts as ") {
 		t.Errorf("the verification did not say OK:\n%s", w.podReport(t, namespace, name))
+		return
+	}
+	// Each grant, one a line of GRANTS, was proven.
+	grants := 0
+	for _, env := range job.Spec.Template.Spec.Containers[0].Env {
+		if env.Name == "GRANTS" {
+			grants = len(strings.Split(env.Value, "\n"))
+		}
+	}
+	if logs := w.logs(t, pods[len(pods)-1], "verify"); strings.Count(logs, "prove-grants: OK: grant ") != grants {
+		t.Errorf("the verification proved %d grants, want %d:\n%s", strings.Count(logs, "prove-grants: OK: grant "), grants, logs)
 	}
 }
 

@@ -129,3 +129,33 @@ func apiError(w http.ResponseWriter, code int, status, message string) {
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": message, "status": status}})
 }
+
+// heldFor holds every grant of a verification's GRANTS, lines of KIND
+// PROJECT NAME ROLE PERMISSIONS, as a stack's grants that took effect.
+func heldFor(grants string) map[string]*heldPermissions {
+	held := map[string]*heldPermissions{}
+	for line := range strings.Lines(grants) {
+		fields := strings.Fields(line)
+		if len(fields) != 5 {
+			continue
+		}
+		kind, project, name, permissions := fields[0], fields[1], fields[2], strings.Split(fields[4], ",")
+		resource := fmt.Sprintf("projects/%s/%ss/%s", project, kind, name)
+		if kind == "bucket" {
+			resource = "b/" + name
+		}
+		if h := held[resource]; h != nil {
+			h.permissions = append(h.permissions, permissions...)
+			continue
+		}
+		held[resource] = &heldPermissions{permissions: permissions}
+	}
+	return held
+}
+
+// holdGrants makes the fake APIs hold every grant of GRANTS.
+func (m *fakeMetadata) holdGrants(grants string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.held = heldFor(grants)
+}

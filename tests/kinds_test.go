@@ -41,6 +41,12 @@ const (
 	topicMemberType         = "gcp:pubsub/topicIAMMember:TopicIAMMember"
 	subscriptionMemberType  = "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember"
 	datasetAccessType       = "gcp:bigquery/datasetAccess:DatasetAccess"
+	// The resources that grants name, which gkewi only looks up.
+	bucketType       = "gcp:storage/bucket:Bucket"
+	secretType       = "gcp:secretmanager/secret:Secret"
+	topicType        = "gcp:pubsub/topic:Topic"
+	subscriptionType = "gcp:pubsub/subscription:Subscription"
+	datasetType      = "gcp:bigquery/dataset:Dataset"
 )
 
 // kind is what the tests know of a resource type.

@@ -90,7 +90,7 @@ func (c *nodeCluster) verifyStack(t *testing.T, stack string) {
 	rec := mustRecord(t, stackConfig(t, stack), inStack(stack))
 	verify := namedObject(rec.byType(jobType)[0], stack)
 	_, env := containerOf(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
-	c.metadata.serve(verify.GetNamespace(), env["EXPECTED_ACCOUNT"])
+	c.metadata.serve(verify.GetNamespace(), env["EXPECTED_ACCOUNT"]).holdGrants(env["GRANTS"])
 	for _, obj := range existingObjects(rec) {
 		if err := c.tryApply(obj, "test-setup", true); err != nil {
 			t.Fatalf("creating the existing %s: %v", obj.GetKind(), err)

@@ -465,6 +465,21 @@ type podMetadata struct {
 	// refused are the namespaces whose pods get no token, as when GKE's
 	// metadata server cannot get one.
 	refused map[string]bool
+	// held are the permissions that the fake APIs hold for the pods of a
+	// namespace that the test did not set up itself, by resource.
+	held map[string]map[string]*heldPermissions
+	// answering serializes the answers of the fakes made for such
+	// namespaces, which share held.
+	answering sync.Mutex
+}
+
+// holdIn makes the fake APIs hold a stack's GRANTS for the pods of a
+// namespace that the test did not set up itself, whatever account they
+// act as.
+func (m *podMetadata) holdIn(namespace, grants string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.held[namespace] = heldFor(grants)
 }
 
 // refuseTokensIn makes the server refuse, or stop refusing, tokens to the
@@ -485,7 +500,7 @@ func (m *podMetadata) requireBinding(bound func(namespace, ksa, account string) 
 
 func startPodMetadata(t *testing.T, host processHost, client *kubernetes.Clientset) *podMetadata {
 	t.Helper()
-	m := &podMetadata{client: client, byNS: map[string]*fakeMetadata{}, refused: map[string]bool{}}
+	m := &podMetadata{client: client, byNS: map[string]*fakeMetadata{}, refused: map[string]bool{}, held: map[string]map[string]*heldPermissions{}}
 	listener, err := host.listen("tcp", metadataIP+":80")
 	if err != nil {
 		t.Fatal(err)
@@ -514,7 +529,7 @@ func (m *podMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	pod := pods.Items[0]
 	m.mu.Lock()
-	fake, bound, refused := m.byNS[pod.Namespace], m.bound, m.refused[pod.Namespace]
+	fake, bound, refused, held := m.byNS[pod.Namespace], m.bound, m.refused[pod.Namespace], m.held[pod.Namespace]
 	m.mu.Unlock()
 	if fake == nil {
 		account, err := m.annotatedAccount(r.Context(), pod)
@@ -522,10 +537,12 @@ func (m *podMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "no identity for namespace "+pod.Namespace+": "+err.Error(), http.StatusNotFound)
 			return
 		}
-		fake = &fakeMetadata{account: account}
+		fake = &fakeMetadata{account: account, held: held}
 		if refused || bound != nil && !bound(pod.Namespace, pod.Spec.ServiceAccountName, account) {
 			fake.refuseTokens = -1
 		}
+		m.answering.Lock()
+		defer m.answering.Unlock()
 	}
 	fake.ServeHTTP(w, r)
 }

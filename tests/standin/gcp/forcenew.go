@@ -39,6 +39,14 @@ var forceNewInputs = map[string][]string{
 	"gcp:dns/managedZone:ManagedZone": {"name", "project", "dnsName", "visibility"},
 	// dns/resource_dns_record_set.go L107, L115, L237
 	"gcp:dns/recordSet:RecordSet": {"name", "project", "managedZone"},
+	// The resource-level IAM members, as the others; and DatasetAccess,
+	// which has no update either (bigquery/resource_bigquery_dataset_access.go:
+	// every argument ForceNew).
+	"gcp:storage/bucketIAMMember:BucketIAMMember":            {"bucket", "role", "member", "condition"},
+	"gcp:secretmanager/secretIamMember:SecretIamMember":      {"secretId", "project", "role", "member", "condition"},
+	"gcp:pubsub/topicIAMMember:TopicIAMMember":               {"topic", "project", "role", "member", "condition"},
+	"gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": {"subscription", "project", "role", "member", "condition"},
+	"gcp:bigquery/datasetAccess:DatasetAccess":               {"datasetId", "project", "role", "userByEmail", "iamMember"},
 	// container/resource_container_cluster.go L236-239, L269-273,
 	// L1013-1016, L1370-1383, L1434-1438, L1557-1569, L1598-1647,
 	// L1694-1698, L1731, L1739, L1987-1990; node_config.go L354-469 for the

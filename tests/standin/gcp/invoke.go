@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -114,8 +115,62 @@ func (s *standIn) lookUp(token string, in inputs, l lookup) (resource.PropertyMa
 			err = notFound("Error 404: The resource 'projects/%s/regions/%s/subnetworks/%s' was not found, notFound", p, region, name)
 		}
 		return subnetwork, err
+	case "gcp:storage/getBucket:getBucket":
+		return bucketLookup(in, l)
+	}
+	if kind, ok := grantedResources[token]; ok {
+		return grantedResource(kind, in, p, l)
 	}
 	return nil, fmt.Errorf("no lookup for %s", token)
+}
+
+// Types of the resources that grants name, which exist at GCP before a
+// stack and which gkewi only looks up.
+const (
+	BucketType       = "gcp:storage/bucket:Bucket"
+	SecretType       = "gcp:secretmanager/secret:Secret"
+	TopicType        = "gcp:pubsub/topic:Topic"
+	SubscriptionType = "gcp:pubsub/subscription:Subscription"
+	DatasetType      = "gcp:bigquery/dataset:Dataset"
+)
+
+// grantedResources are the lookups of those that a project holds, with the
+// name of the argument that names one.
+var grantedResources = map[string]struct{ typ, name string }{
+	"gcp:secretmanager/getSecret:getSecret":      {SecretType, "secretId"},
+	"gcp:pubsub/getTopic:getTopic":               {TopicType, "name"},
+	"gcp:pubsub/getSubscription:getSubscription": {SubscriptionType, "name"},
+	"gcp:bigquery/getDataset:getDataset":         {DatasetType, "datasetId"},
+}
+
+// bucketLookup finds a bucket by its name alone, wherever it is: the real
+// lookup reads the bucket and does not check the project it is given
+// (pulumi-gcp v7.38.0, storage.LookupBucket, `project`).
+func bucketLookup(in inputs, l lookup) (resource.PropertyMap, error) {
+	bucket, err := l.find(BucketType, map[string]string{"name": in.str("name")})
+	if bucket == nil && err == nil {
+		err = notFound("Error 404: The specified bucket does not exist., notFound")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The number of the project that holds the bucket, which the real
+	// lookup reads from the bucket.
+	number, err := strconv.ParseFloat(projectNumber((inputs{PropertyMap: bucket}).str("project")), 64)
+	bucket["projectNumber"] = resource.NewProperty(number)
+	return bucket, err
+}
+
+// grantedResource finds a secret, topic, subscription or dataset in the
+// project; a missing one is "not found", as the newest upstream data
+// sources say (data_source_pubsub_topic.go, data_source_google_bigquery_dataset.go).
+func grantedResource(kind struct{ typ, name string }, in inputs, p string, l lookup) (resource.PropertyMap, error) {
+	name := in.str(kind.name)
+	found, err := l.find(kind.typ, map[string]string{kind.name: name, "project": p})
+	if found == nil && err == nil {
+		err = notFound("%s %s not found in project %s", kind.typ, name, p)
+	}
+	return found, err
 }
 
 // account finds a service account by email, or by id in the project.

@@ -65,6 +65,20 @@ func computedOutputs(typ string, in inputs, cluster controlPlane) (string, resou
 		set("etag", etag(in.str("member")+in.str("role")))
 		target := in.str("serviceAccountId") + in.str("cryptoKeyId")
 		return fmt.Sprintf("%s/%s/%s", target, in.str("role"), in.str("member")), out
+	case "gcp:storage/bucketIAMMember:BucketIAMMember":
+		// No project: a bucket's name is global (tpgiamresource ids, as
+		// research on v5.42.0's iam_storage_bucket.go: b/BUCKET).
+		delete(out, "project")
+		set("etag", etag(in.str("member")+in.str("role")))
+		return fmt.Sprintf("b/%s/%s/%s", in.str("bucket"), in.str("role"), in.str("member")), out
+	case "gcp:secretmanager/secretIamMember:SecretIamMember", "gcp:pubsub/topicIAMMember:TopicIAMMember",
+		"gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember":
+		set("etag", etag(in.str("member")+in.str("role")))
+		return fmt.Sprintf("%s/%s/%s", memberParent(typ, in), in.str("role"), in.str("member")), out
+	case "gcp:bigquery/datasetAccess:DatasetAccess":
+		// Every entry of one dataset has the dataset's id.
+		set("apiUpdatedMember", false)
+		return fmt.Sprintf("projects/%s/datasets/%s", p, in.str("datasetId")), out
 	case "gcp:projects/serviceIdentity:ServiceIdentity":
 		agent, _, _ := strings.Cut(in.str("service"), ".")
 		email := fmt.Sprintf("service-%s@gcp-sa-%s.iam.gserviceaccount.com", projectNumber(p), agent)
@@ -115,6 +129,19 @@ func computedOutputs(typ string, in inputs, cluster controlPlane) (string, resou
 		return id, out
 	}
 	return "", out
+}
+
+// memberParent is the resource that a secret's, topic's or subscription's
+// IAM member is on, as its id begins.
+func memberParent(typ string, in inputs) string {
+	kind, name := "secrets", in.str("secretId")
+	switch typ {
+	case "gcp:pubsub/topicIAMMember:TopicIAMMember":
+		kind, name = "topics", in.str("topic")
+	case "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember":
+		kind, name = "subscriptions", in.str("subscription")
+	}
+	return fmt.Sprintf("projects/%s/%s/%s", in.projectOr(), kind, path.Base(name))
 }
 
 // masterVersion is the GKE version the stand-in's clusters run.

@@ -3,13 +3,17 @@ package main
 import (
 	"reflect"
 
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/bigquery"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/dns"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/kms"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/pubsub"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/secretmanager"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -50,13 +54,23 @@ var (
 		"gcp:dns/recordSet:RecordSet":                                       {args: dns.RecordSetArgs{}, state: dns.RecordSetState{}},
 		"gcp:container/cluster:Cluster":                                     {args: container.ClusterArgs{}, state: container.ClusterState{}},
 		"gcp:container/nodePool:NodePool":                                   {args: container.NodePoolArgs{}, state: container.NodePoolState{}},
+		"gcp:storage/bucketIAMMember:BucketIAMMember":                       {args: storage.BucketIAMMemberArgs{}, state: storage.BucketIAMMemberState{}},
+		"gcp:secretmanager/secretIamMember:SecretIamMember":                 {args: secretmanager.SecretIamMemberArgs{}, state: secretmanager.SecretIamMemberState{}},
+		"gcp:pubsub/topicIAMMember:TopicIAMMember":                          {args: pubsub.TopicIAMMemberArgs{}, state: pubsub.TopicIAMMemberState{}},
+		"gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember":            {args: pubsub.SubscriptionIAMMemberArgs{}, state: pubsub.SubscriptionIAMMemberState{}},
+		"gcp:bigquery/datasetAccess:DatasetAccess":                          {args: bigquery.DatasetAccessArgs{}, state: bigquery.DatasetAccessState{}},
 	}
 	invokeTypes = map[string]invokeType{
-		"gcp:organizations/getProject:getProject":  {reflect.TypeFor[organizations.LookupProjectArgs](), reflect.TypeFor[organizations.LookupProjectResult]()},
-		"gcp:serviceaccount/getAccount:getAccount": {reflect.TypeFor[serviceaccount.LookupAccountArgs](), reflect.TypeFor[serviceaccount.LookupAccountResult]()},
-		"gcp:container/getCluster:getCluster":      {reflect.TypeFor[container.LookupClusterArgs](), reflect.TypeFor[container.LookupClusterResult]()},
-		"gcp:compute/getNetwork:getNetwork":        {reflect.TypeFor[compute.LookupNetworkArgs](), reflect.TypeFor[compute.LookupNetworkResult]()},
-		"gcp:compute/getSubnetwork:getSubnetwork":  {reflect.TypeFor[compute.LookupSubnetworkArgs](), reflect.TypeFor[compute.LookupSubnetworkResult]()},
+		"gcp:organizations/getProject:getProject":    {reflect.TypeFor[organizations.LookupProjectArgs](), reflect.TypeFor[organizations.LookupProjectResult]()},
+		"gcp:serviceaccount/getAccount:getAccount":   {reflect.TypeFor[serviceaccount.LookupAccountArgs](), reflect.TypeFor[serviceaccount.LookupAccountResult]()},
+		"gcp:container/getCluster:getCluster":        {reflect.TypeFor[container.LookupClusterArgs](), reflect.TypeFor[container.LookupClusterResult]()},
+		"gcp:compute/getNetwork:getNetwork":          {reflect.TypeFor[compute.LookupNetworkArgs](), reflect.TypeFor[compute.LookupNetworkResult]()},
+		"gcp:compute/getSubnetwork:getSubnetwork":    {reflect.TypeFor[compute.LookupSubnetworkArgs](), reflect.TypeFor[compute.LookupSubnetworkResult]()},
+		"gcp:storage/getBucket:getBucket":            {reflect.TypeFor[storage.LookupBucketArgs](), reflect.TypeFor[storage.LookupBucketResult]()},
+		"gcp:secretmanager/getSecret:getSecret":      {reflect.TypeFor[secretmanager.LookupSecretArgs](), reflect.TypeFor[secretmanager.LookupSecretResult]()},
+		"gcp:pubsub/getTopic:getTopic":               {reflect.TypeFor[pubsub.LookupTopicArgs](), reflect.TypeFor[pubsub.LookupTopicResult]()},
+		"gcp:pubsub/getSubscription:getSubscription": {reflect.TypeFor[pubsub.LookupSubscriptionArgs](), reflect.TypeFor[pubsub.LookupSubscriptionResult]()},
+		"gcp:bigquery/getDataset:getDataset":         {reflect.TypeFor[bigquery.LookupDatasetArgs](), reflect.TypeFor[bigquery.LookupDatasetResult]()},
 	}
 )
 

@@ -228,6 +228,16 @@ type WorkloadIdentityCronJobArgs struct {
 	// job's Schedule out of it. Optional; default: 05:00.
 	MaintenanceWindow string `pulumi:"maintenanceWindow,optional" gkewi:"newCluster"`
 
+	// Autopilot creates a GKE Autopilot cluster, whose nodes Google manages,
+	// instead of a Standard one with gkewi's node pool: regional (in
+	// Region), with the same private networking, authorized networks,
+	// maintenance window and hardening, and Dataplane V2 and Workload
+	// Identity always on. The nodes run as gkewi's node service account.
+	// The node pool's settings are refused; Preemptible or Spot run the
+	// job as Spot Pods. Changing it replaces the cluster. Optional;
+	// default: false.
+	Autopilot bool `pulumi:"autopilot,optional" gkewi:"newCluster"`
+
 	// NodePoolName starts the name of the node pool, at most 35 characters,
 	// which ends in a random suffix such as primary-3f9a: a change that needs
 	// a new pool creates it before it deletes the old one, so the job always
@@ -302,6 +312,21 @@ type WorkloadIdentityCronJobArgs struct {
 	BackoffLimit *int `pulumi:"backoffLimit,optional"`
 	// ActiveDeadlineSeconds stops a run that takes longer. Optional; default: 600.
 	ActiveDeadlineSeconds *int `pulumi:"activeDeadlineSeconds,optional"`
+	// CPURequest is what each container of the job's pods requests: the
+	// job's, the wait for its identity and the verification. Autopilot
+	// bills requests, and fills in 0.5 vCPU for a container without one; at
+	// least 50m there, with 1 to 6.5 GiB of MemoryRequest per vCPU; at most
+	// 1, the containers' limit. Optional; default: 100m.
+	CPURequest string `pulumi:"cpuRequest,optional"`
+	// MemoryRequest is what each container of the job's pods requests.
+	// Autopilot fills in 2Gi for a container without one; at least 52Mi
+	// there; at most 512Mi, the containers' limit. Optional; default: 256Mi.
+	MemoryRequest string `pulumi:"memoryRequest,optional"`
+	// EphemeralStorageRequest is the local storage that each container of
+	// the job's pods requests, /tmp included. Autopilot fills in 1Gi for a
+	// container without one; 10Mi to 10Gi there. Optional; default: none on
+	// Standard, 256Mi on Autopilot.
+	EphemeralStorageRequest string `pulumi:"ephemeralStorageRequest,optional"`
 	// Verify runs a Job during `pulumi up` that fails the deployment unless
 	// the KSA acts as its Google identity and gets a token. Optional; default: true.
 	Verify *bool `pulumi:"verify,optional"`
@@ -411,6 +436,11 @@ func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdenti
 	a.ActiveDeadlineSeconds = orDefaultPtr(a.ActiveDeadlineSeconds, DefaultActiveDeadlineSeconds)
 	a.Verify = orDefaultPtr(a.Verify, true)
 	a.GrantPropagationSeconds = orDefaultPtr(a.GrantPropagationSeconds, DefaultGrantPropagationSeconds)
+	a.CPURequest = orDefault(a.CPURequest, DefaultCPURequest)
+	a.MemoryRequest = orDefault(a.MemoryRequest, DefaultMemoryRequest)
+	if a.Autopilot {
+		a.EphemeralStorageRequest = orDefault(a.EphemeralStorageRequest, DefaultAutopilotEphemeralStorageRequest)
+	}
 	return a
 }
 

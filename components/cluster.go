@@ -25,7 +25,10 @@ const (
 )
 
 type clusterArgs struct {
-	Project, Zone, Name string
+	// Location is the zone of a Standard cluster, the region of an
+	// Autopilot one.
+	Project, Location, Name string
+	Autopilot               bool
 	// Auth and DeleteUnreachable configure the Kubernetes provider.
 	Auth              string
 	DeleteUnreachable *bool
@@ -51,7 +54,8 @@ type clusterArgs struct {
 func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
 	return clusterArgs{
 		Project:              args.Project,
-		Zone:                 args.Zone,
+		Location:             args.clusterLocation(),
+		Autopilot:            args.Autopilot,
 		Name:                 args.ClusterName,
 		Auth:                 args.KubernetesAuth,
 		DeleteUnreachable:    args.DeleteUnreachable,
@@ -78,7 +82,9 @@ func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
 
 type cluster struct {
 	Name, Endpoint, WorkloadPool pulumi.StringOutput
-	Network, Subnetwork          pulumi.StringOutput
+	// Autopilot clusters refuse the metadata server's node selector.
+	Autopilot           bool
+	Network, Subnetwork pulumi.StringOutput
 	// Kubeconfig is secret: it names the cluster's CA and endpoint.
 	Kubeconfig         pulumi.StringOutput
 	KubernetesProvider *kubernetes.Provider
@@ -165,6 +171,7 @@ func useNamedCluster(ctx *pulumi.Context, name string, args namedClusterArgs, pa
 	}
 	return &cluster{
 		Name:               pulumi.String(live.access.Name).ToStringOutput(),
+		Autopilot:          live.autopilot,
 		Endpoint:           pulumi.String(live.access.Endpoint).ToStringOutput(),
 		WorkloadPool:       pulumi.String(live.workloadPool).ToStringOutput(),
 		Network:            pulumi.String(live.network).ToStringOutput(),
@@ -175,8 +182,8 @@ func useNamedCluster(ctx *pulumi.Context, name string, args namedClusterArgs, pa
 }
 
 // newCluster creates the nodes' own service account, a private, VPC-native,
-// zonal cluster with Workload Identity, its node pool, and a Kubernetes
-// provider that talks to it.
+// zonal cluster with Workload Identity and its node pool, or a regional
+// Autopilot cluster, and a Kubernetes provider that talks to it.
 func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOptions) (*cluster, error) {
 	opts := parts.google()
 	nodeSA, nodeGrant, err := newNodeServiceAccount(ctx, name, args, parts)
@@ -187,9 +194,9 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 	if err != nil {
 		return nil, err
 	}
-	gke, err := container.NewCluster(ctx, name+"-cluster", &container.ClusterArgs{
+	clusterArgs := &container.ClusterArgs{
 		Project:               pulumi.String(args.Project),
-		Location:              pulumi.String(args.Zone),
+		Location:              pulumi.String(args.Location),
 		Name:                  pulumi.String(args.Name),
 		Network:               args.Network.NetworkID,
 		Subnetwork:            args.Network.SubnetworkID,
@@ -222,11 +229,16 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 		},
 		BinaryAuthorization: binaryAuthorization(args.BinaryAuthorization),
 		DatabaseEncryption:  databaseEncryption(args.SecretsEncryptionKey),
-	}, slices.Concat(opts, []pulumi.ResourceOption{
+	}
+	if args.Autopilot {
+		clusterArgs = autopilotCluster(clusterArgs, nodeSA.Email)
+	}
+	gke, err := container.NewCluster(ctx, name+"-cluster", clusterArgs, slices.Concat(opts, []pulumi.ResourceOption{
 		pulumi.DependsOn(slices.Concat([]pulumi.Resource{nodeGrant}, keyGrant)),
 		pulumi.Protect(args.DeletionProtection),
 		// The default pool's node config only matters while GKE creates and
-		// removes that pool; GKE reports it differently afterwards.
+		// removes that pool; GKE reports it differently afterwards, and on
+		// Autopilot reports its own.
 		pulumi.IgnoreChanges([]string{"nodeConfig"}),
 	})...)
 	if err != nil {
@@ -238,7 +250,7 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 	if err != nil {
 		return nil, err
 	}
-	pool, err := newNodePool(ctx, name, args, gke.Name, nodeSA.Email, parts)
+	nodesReady, err := newNodes(ctx, name, args, gke, nodeSA.Email, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +260,7 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 	}
 	access := pulumi.All(gke.Name, gke.Endpoint, gke.MasterAuth.ClusterCaCertificate().Elem()).ApplyT(
 		func(v []any) any {
-			return clusterAccess{Project: args.Project, Location: args.Zone, Name: v[0].(string),
+			return clusterAccess{Project: args.Project, Location: args.Location, Name: v[0].(string),
 				Endpoint: v[1].(string), CACertificate: v[2].(string)}
 		}).(pulumi.AnyOutput)
 	kubeconfig, provider, err := gkeProvider(ctx, name, access, args.Auth, args.DeleteUnreachable, parts, routes...)
@@ -261,11 +273,27 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 		WorkloadPool:       gke.WorkloadIdentityConfig.WorkloadPool().Elem(),
 		Kubeconfig:         kubeconfig,
 		KubernetesProvider: provider,
-		NodesReady:         []pulumi.Resource{pool},
+		NodesReady:         nodesReady,
+		Autopilot:          args.Autopilot,
 		ImagePullable:      pullable,
 		Network:            args.Network.NetworkName,
 		Subnetwork:         args.Network.SubnetworkName,
 	}, nil
+}
+
+// newNodes creates the job's node pool; an Autopilot cluster has nodes as
+// soon as it exists, and provisions more as pods ask for them.
+func newNodes(ctx *pulumi.Context, name string, args clusterArgs, gke *container.Cluster, nodeSA pulumi.StringOutput,
+	parts partOptions,
+) ([]pulumi.Resource, error) {
+	if args.Autopilot {
+		return []pulumi.Resource{gke}, nil
+	}
+	pool, err := newNodePool(ctx, name, args, gke.Name, nodeSA, parts)
+	if err != nil {
+		return nil, err
+	}
+	return []pulumi.Resource{pool}, nil
 }
 
 // newNodeServiceAccount gives the nodes an account of their own, so that they
@@ -337,7 +365,7 @@ func newNodePool(ctx *pulumi.Context, name string, args clusterArgs, clusterName
 	}
 	pool, err := container.NewNodePool(ctx, name+"-node-pool", &container.NodePoolArgs{
 		Project:    pulumi.String(args.Project),
-		Location:   pulumi.String(args.Zone),
+		Location:   pulumi.String(args.Location),
 		Cluster:    clusterName,
 		Name:       pulumi.Sprintf("%s-%s", args.NodePoolName, suffix),
 		NodeCount:  pulumi.Int(args.NodeCount),

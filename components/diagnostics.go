@@ -15,7 +15,7 @@ import (
 // were made long before and so must hold at once. `kubectl run
 // --serviceaccount` no longer exists, so the pod's service account is set
 // through --overrides.
-func verifyCommand(namespace, ksa, image string, account pulumi.StringOutput, grants []Grant) pulumi.StringOutput {
+func verifyCommand(namespace, ksa, image string, account pulumi.StringOutput, grants []Grant, where placement) pulumi.StringOutput {
 	return account.ApplyT(func(account string) string {
 		env := []map[string]string{{"name": "EXPECTED_ACCOUNT", "value": account}}
 		script := verifyScript
@@ -25,21 +25,24 @@ func verifyCommand(namespace, ksa, image string, account pulumi.StringOutput, gr
 			env = append(env, map[string]string{"name": "GRANTS", "value": grantLines(grants)},
 				map[string]string{"name": "GRANT_PROPAGATION_SECONDS", "value": "0"})
 		}
-		overrides := compactJSON(map[string]any{
-			"apiVersion": "v1",
-			"spec": map[string]any{
-				"serviceAccountName":           ksa,
-				"automountServiceAccountToken": false,
-				"nodeSelector":                 map[string]string{MetadataServerNodeLabel: "true"},
-				"securityContext": map[string]any{
-					"runAsNonRoot":   true,
-					"runAsUser":      nonRootUID,
-					"seccompProfile": map[string]string{"type": "RuntimeDefault"},
-				},
-				"initContainers": []map[string]any{checkContainer("wait-for-identity", image, waitForTokenScript)},
-				"containers":     []map[string]any{checkContainer("wi-check", image, script, env...)},
+		spec := map[string]any{
+			"serviceAccountName":           ksa,
+			"automountServiceAccountToken": false,
+			"securityContext": map[string]any{
+				"runAsNonRoot":   true,
+				"runAsUser":      nonRootUID,
+				"seccompProfile": map[string]string{"type": "RuntimeDefault"},
 			},
-		})
+			"initContainers": []map[string]any{checkContainer("wait-for-identity", image, waitForTokenScript)},
+			"containers":     []map[string]any{checkContainer("wi-check", image, script, env...)},
+		}
+		if selector := where.selector(); selector != nil {
+			spec["nodeSelector"] = selector
+		}
+		if toleration := where.toleration(); toleration != nil {
+			spec["tolerations"] = []map[string]string{toleration}
+		}
+		overrides := compactJSON(map[string]any{"apiVersion": "v1", "spec": spec})
 		return fmt.Sprintf("kubectl --namespace %s run wi-check --rm -i --restart=Never --image=%s --overrides=%s",
 			namespace, image, shellQuote(overrides))
 	}).(pulumi.StringOutput)

@@ -43,7 +43,7 @@ func newNetworkPolicies(ctx *pulumi.Context, name string, args workloadArgs, nam
 		specs = append(specs, wanted{"-deny-ingress", "Ingress", nil})
 	}
 	if args.RestrictEgress != "" {
-		specs = append(specs, wanted{"-restrict-egress", "Egress", egressRules(googleAPIsEndpoints[args.RestrictEgress].cidr)})
+		specs = append(specs, wanted{"-restrict-egress", "Egress", egressRules(googleAPIsEndpoints[args.RestrictEgress].cidr, args.Pods.autopilot)})
 	}
 	var policies []pulumi.Resource
 	for _, spec := range specs {
@@ -64,8 +64,12 @@ func newNetworkPolicies(ctx *pulumi.Context, name string, args workloadArgs, nam
 }
 
 // egressRules allow DNS through kube-dns, the GKE metadata server, and the
-// endpoints of Google's APIs in apisCIDR, over HTTPS.
-func egressRules(apisCIDR string) networkingv1.NetworkPolicyEgressRuleArray {
+// endpoints of Google's APIs in apisCIDR, over HTTPS. An Autopilot cluster
+// resolves through Cloud DNS, which a pod asks at the metadata server's
+// address: "New Autopilot clusters use Cloud DNS, and you can't change the
+// DNS provider" (cloud.google.com/kubernetes-engine/docs/concepts/service-discovery),
+// and a pod selector never matches that address.
+func egressRules(apisCIDR string, autopilot bool) networkingv1.NetworkPolicyEgressRuleArray {
 	port := func(protocol string, number int) networkingv1.NetworkPolicyPortArgs {
 		return networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String(protocol), Port: pulumi.Int(number)}
 	}
@@ -82,9 +86,13 @@ func egressRules(apisCIDR string) networkingv1.NetworkPolicyEgressRuleArray {
 		}},
 		Ports: networkingv1.NetworkPolicyPortArray{port("UDP", 53), port("TCP", 53)},
 	}
+	metadataServer := toBlock(metadataServerCIDR, port("TCP", metadataServerPort))
+	if autopilot {
+		metadataServer = toBlock(metadataServerCIDR, port("TCP", metadataServerPort), port("UDP", 53), port("TCP", 53))
+	}
 	return networkingv1.NetworkPolicyEgressRuleArray{
 		dns,
-		toBlock(metadataServerCIDR, port("TCP", metadataServerPort)),
+		metadataServer,
 		toBlock(metadataServerBackendCIDR, port("TCP", metadataServerBackendPort)),
 		toBlock(apisCIDR, port("TCP", googleAPIsPort)),
 		toBlock(directConnectivityCIDR, port("TCP", googleAPIsPort)),

@@ -19,6 +19,9 @@ type liveCluster struct {
 	workloadPool                  string
 	network, subnetwork           string
 	metadataServerPools, allPools []string
+	// autopilot clusters run the GKE metadata server on every node, and
+	// have no node pool of the user's.
+	autopilot bool
 }
 
 // existing is what the preflight found.
@@ -83,6 +86,7 @@ func lookUpCluster(ctx *pulumi.Context, named ExistingCluster, opts ...pulumi.In
 		access:     clusterAccess{Project: named.Project, Location: named.Location, Name: named.Name, Endpoint: c.Endpoint},
 		network:    c.Network,
 		subnetwork: c.Subnetwork,
+		autopilot:  c.EnableAutopilot,
 	}
 	if len(c.MasterAuths) > 0 {
 		live.access.CACertificate = c.MasterAuths[0].ClusterCaCertificate
@@ -117,7 +121,7 @@ func (c *liveCluster) workloadIdentityProblems(pool string) []Problem {
 	case c.workloadPool != pool:
 		return []Problem{problem("has the workload pool %s, but the KSA's member names %s; set it with `gcloud container clusters update %s %s --workload-pool=%s`",
 			c.workloadPool, pool, c.access.Name, where, pool)}
-	case len(c.metadataServerPools) == 0:
+	case len(c.metadataServerPools) == 0 && !c.autopilot:
 		fix := "add a node pool with `--workload-metadata=GKE_METADATA`"
 		if len(c.allPools) > 0 {
 			fix = fmt.Sprintf("run it with `gcloud container node-pools update %s --cluster=%s %s --workload-metadata=GKE_METADATA`",
@@ -134,7 +138,7 @@ func (c *liveCluster) workloadIdentityProblems(pool string) []Problem {
 // live cluster then fall back to what the arguments say.
 func lookUpOwnCluster(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, opts ...pulumi.InvokeOption) *container.LookupClusterResult {
 	live, err := container.LookupCluster(ctx, &container.LookupClusterArgs{
-		Name: a.ClusterName, Location: &a.Zone, Project: &a.Project,
+		Name: a.ClusterName, Location: pulumi.StringRef(a.clusterLocation()), Project: &a.Project,
 	}, opts...)
 	if err != nil {
 		if !absent(err) {

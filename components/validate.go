@@ -113,13 +113,14 @@ func (a WorkloadIdentityCronJobArgs) validate(name string, given WorkloadIdentit
 	if a.existingCluster() {
 		v.clusterToUse(given)
 	} else {
-		v.clusterToCreate(a)
+		v.clusterToCreate(a, given)
 	}
 	v.kubernetesObjects(a)
 	v.cronJobName(a.CronJobName)
 	v.schedule(a.Schedule)
 	v.timeZone(a.TimeZone)
 	v.jobLimits(a)
+	v.requests(a)
 	v.image(a.Image)
 	// The default command is built from the project, which has its own rule.
 	// A command given as an Output is checked once known, by newWorkload.

@@ -11,13 +11,15 @@ import (
 	"github.com/distribution/reference"
 )
 
-func (v *validator) zone(region, zone string) {
+func (v *validator) zone(region, zone string, autopilot bool) {
 	regionOK := v.required("region", region)
 	if regionOK && !regionPattern.MatchString(region) {
 		v.add("region", region, "is not a region; allowed: a region such as asia-northeast1")
 		regionOK = false
 	}
-	if !v.required("zone", zone) {
+	// An Autopilot cluster is regional: a zone only sets the GCP
+	// provider's default.
+	if autopilot && zone == "" || !v.required("zone", zone) {
 		return
 	}
 	if !zonePattern.MatchString(zone) {
@@ -30,6 +32,7 @@ func (v *validator) zone(region, zone string) {
 }
 
 func (v *validator) nodePool(a WorkloadIdentityCronJobArgs) {
+	v.gcpName("nodePoolName", a.NodePoolName, maxNodePoolNameLength)
 	v.required("machineType", a.MachineType)
 	v.atLeast("nodeCount", *a.NodeCount, 1)
 	v.atLeast("diskSizeGb", *a.DiskSizeGB, minDiskSizeGB)
@@ -37,9 +40,6 @@ func (v *validator) nodePool(a WorkloadIdentityCronJobArgs) {
 		v.add("diskType", a.DiskType, "is not a GKE node disk type; allowed: %s", strings.Join(diskTypes, ", "))
 	} else if strings.HasPrefix(a.DiskType, "hyperdisk-") && strings.HasPrefix(a.MachineType, "n1-") {
 		v.add("diskType", a.DiskType, "does not work with {machineType} %s; allowed: a pd-* disk type, or a machine type that supports Hyperdisk such as c3-standard-4", a.MachineType)
-	}
-	if *a.Preemptible && a.Spot {
-		v.add("spot", "true", "is set together with {preemptible}; allowed: at most one of them (spot is the newer kind)")
 	}
 }
 
@@ -201,15 +201,14 @@ func (v *validator) kubernetesAuth(value string) {
 }
 
 // clusterToCreate checks what the network, the cluster and its nodes are built from.
-func (v *validator) clusterToCreate(a WorkloadIdentityCronJobArgs) {
+func (v *validator) clusterToCreate(a, given WorkloadIdentityCronJobArgs) {
 	if a.ClusterProject != a.Project {
 		v.add("clusterProject", a.ClusterProject, "is only for a cluster named by {kubeconfig}; set {existingCluster} and its project, or remove it")
 	}
 	v.kubernetesAuth(a.KubernetesAuth)
-	v.zone(a.Region, a.Zone)
+	v.zone(a.Region, a.Zone, a.Autopilot)
 	v.network(a)
 	v.gcpName("clusterName", a.ClusterName, maxClusterNameLength)
-	v.gcpName("nodePoolName", a.NodePoolName, maxNodePoolNameLength)
 	v.ranges(a)
 	if a.ImageRegistryProject != "" && a.ImageRegistryProject != noRegistryProject {
 		v.projectID("imageRegistryProject", a.ImageRegistryProject)
@@ -218,7 +217,14 @@ func (v *validator) clusterToCreate(a WorkloadIdentityCronJobArgs) {
 	if cidrs, ok := plainStrings(a.AuthorizedNetworks); ok {
 		v.authorizedNetworks(cidrs, a.AllowControlPlaneFromAnywhere, a.PrivateEndpoint)
 	}
-	v.nodePool(a)
+	if a.Autopilot {
+		v.autopilot(given)
+	} else {
+		v.nodePool(a)
+	}
+	if *a.Preemptible && a.Spot {
+		v.add("spot", "true", "is set together with {preemptible}; allowed: at most one of them (spot is the newer kind)")
+	}
 	v.hardening(a)
 	if named, err := reference.ParseNormalizedNamed(a.Image); err == nil && !googleRegistry(reference.Domain(named)) && !a.CloudNAT {
 		v.add("image", a.Image, "is outside Google's registries, which are all that private nodes reach without NAT (Docker Hub only through a partial mirror); set {cloudNat} to true, or use an image from gcr.io or *.pkg.dev")

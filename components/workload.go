@@ -50,8 +50,10 @@ type workloadArgs struct {
 	// which gives them GrantPropagationSeconds to take effect.
 	Grants                  []Grant
 	GrantPropagationSeconds int
-	DenyIngress             bool
-	RestrictEgress          string
+	// Pods is what every pod of the job is made of.
+	Pods           podShape
+	DenyIngress    bool
+	RestrictEgress string
 	// IdentityReady must exist before the first job runs, or the job meets
 	// a missing binding or role and gets HTTP 403; ImagePullable, or its
 	// image cannot be pulled.
@@ -84,17 +86,23 @@ func (args WorkloadIdentityCronJobArgs) workloadArgs(id *identity, cl *cluster) 
 		Verify:                   *args.Verify,
 		Grants:                   args.grantsWithProjects(),
 		GrantPropagationSeconds:  *args.GrantPropagationSeconds,
-		DenyIngress:              *args.DenyIngress,
-		RestrictEgress:           args.RestrictEgress,
-		Provider:                 cl.KubernetesProvider,
-		IdentityReady:            id.Grants,
-		ImagePullable:            cl.ImagePullable,
-		NodesReady:               cl.NodesReady,
+		Pods: podShape{
+			placement: placement{autopilot: cl.Autopilot, spot: args.Autopilot && (args.Spot || *args.Preemptible)},
+			resources: containerResources(args.CPURequest, args.MemoryRequest, args.EphemeralStorageRequest),
+		},
+		DenyIngress:    *args.DenyIngress,
+		RestrictEgress: args.RestrictEgress,
+		Provider:       cl.KubernetesProvider,
+		IdentityReady:  id.Grants,
+		ImagePullable:  cl.ImagePullable,
+		NodesReady:     cl.NodesReady,
 	}
 }
 
 type workload struct {
 	Namespace, KubernetesServiceAccount, CronJobName pulumi.StringOutput
+	// Placement is where the job's pods run.
+	Placement placement
 }
 
 // newWorkload makes sure of the namespace and of the KSA (created, or
@@ -136,8 +144,8 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, parts part
 			JobTemplate: &batchv1.JobTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{Labels: labels},
 				Spec: jobSpec(args.BackoffLimit, args.ActiveDeadlineSeconds, labels, nil,
-					podSpec(ksaName, jobContainer(JobContainerName, args.Image, jobCommand(name, args.Command), nil),
-						waitForIdentity(args.ToolImage))),
+					args.Pods.spec(ksaName, args.Pods.container(JobContainerName, args.Image, jobCommand(name, args.Command), nil),
+						args.Pods.waitForIdentity(args.ToolImage))),
 			},
 		},
 	}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn(slices.Concat(args.IdentityReady, args.ImagePullable))})...)
@@ -153,6 +161,7 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, parts part
 		Namespace:                namespace,
 		KubernetesServiceAccount: ksaName,
 		CronJobName:              job.Metadata.Name().Elem(),
+		Placement:                args.Pods.placement,
 	}, nil
 }
 
@@ -285,7 +294,7 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
 		},
 		Spec: jobSpec(verifyBackoffLimit, verifyActiveDeadlineSeconds+window, labels, wiring,
-			podSpec(ksa, jobContainer("verify", args.ToolImage, verificationCommand(len(args.Grants) > 0), env)), rules...),
+			args.Pods.spec(ksa, args.Pods.container("verify", args.ToolImage, verificationCommand(len(args.Grants) > 0), env)), rules...),
 	}, slices.Concat(opts, []pulumi.ResourceOption{
 		pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady)),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: seconds(verifyAwaitSeconds + window), Update: seconds(verifyAwaitSeconds + window)}),
@@ -362,14 +371,21 @@ const (
 	nonRootUID    = 65532
 )
 
-// waitForIdentity is the init container that waits for the pod's token.
-func waitForIdentity(toolImage string) corev1.ContainerArgs {
-	return jobContainer("wait-for-identity", toolImage, pulumi.ToStringArray([]string{"/bin/sh", "-c", waitForTokenScript}), nil)
+// podShape is what every pod of the job is made of: where it runs, and what
+// each of its containers requests.
+type podShape struct {
+	placement
+	resources *corev1.ResourceRequirementsArgs
 }
 
-// podSpec runs container as the KSA, on a node with the GKE metadata server,
-// under the restricted Pod Security Standard, after the init containers.
-func podSpec(ksa pulumi.StringOutput, container corev1.ContainerArgs, init ...corev1.ContainerArgs) *corev1.PodSpecArgs {
+// waitForIdentity is the init container that waits for the pod's token.
+func (s podShape) waitForIdentity(toolImage string) corev1.ContainerArgs {
+	return s.container("wait-for-identity", toolImage, pulumi.ToStringArray([]string{"/bin/sh", "-c", waitForTokenScript}), nil)
+}
+
+// spec runs container as the KSA, where the placement says, under the
+// restricted Pod Security Standard, after the init containers.
+func (s podShape) spec(ksa pulumi.StringOutput, container corev1.ContainerArgs, init ...corev1.ContainerArgs) *corev1.PodSpecArgs {
 	var initContainers corev1.ContainerArray
 	for _, c := range init {
 		initContainers = append(initContainers, c)
@@ -378,7 +394,8 @@ func podSpec(ksa pulumi.StringOutput, container corev1.ContainerArgs, init ...co
 		ServiceAccountName:           ksa,
 		AutomountServiceAccountToken: pulumi.Bool(false),
 		RestartPolicy:                pulumi.String("Never"),
-		NodeSelector:                 pulumi.StringMap{MetadataServerNodeLabel: pulumi.String("true")},
+		NodeSelector:                 s.nodeSelector(),
+		Tolerations:                  s.tolerations(),
 		SecurityContext: &corev1.PodSecurityContextArgs{
 			RunAsNonRoot:   pulumi.Bool(true),
 			RunAsUser:      pulumi.Int(nonRootUID),
@@ -402,10 +419,10 @@ func jobCommand(component string, command pulumi.StringArrayInput) pulumi.String
 	return onceKnown(component, command.ToStringArrayOutput(), (*validator).resolvedCommand).(pulumi.StringArrayOutput)
 }
 
-// jobContainer is a container that meets the restricted standard, keeps
+// container is a container that meets the restricted standard, keeps
 // gcloud's configuration in the scratch volume and reports its last log
 // lines as its termination message.
-func jobContainer(name, image string, command pulumi.StringArrayInput, env corev1.EnvVarArray) corev1.ContainerArgs {
+func (s podShape) container(name, image string, command pulumi.StringArrayInput, env corev1.EnvVarArray) corev1.ContainerArgs {
 	return corev1.ContainerArgs{
 		Name:            pulumi.String(name),
 		Image:           pulumi.String(image),
@@ -425,10 +442,7 @@ func jobContainer(name, image string, command pulumi.StringArrayInput, env corev
 			RunAsNonRoot:             pulumi.Bool(true),
 			Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.ToStringArray([]string{"ALL"})},
 		},
-		Resources: &corev1.ResourceRequirementsArgs{
-			Requests: pulumi.StringMap{"cpu": pulumi.String("100m"), "memory": pulumi.String("256Mi")},
-			Limits:   pulumi.StringMap{"cpu": pulumi.String("1"), "memory": pulumi.String("512Mi")},
-		},
+		Resources:                s.resources,
 		TerminationMessagePolicy: pulumi.String("FallbackToLogsOnError"),
 	}
 }

@@ -121,9 +121,9 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	c.Namespace = wl.Namespace
 	c.KubernetesServiceAccount = wl.KubernetesServiceAccount
 	c.CronJobName = wl.CronJobName
-	c.VerifyCommand = verifyCommand(a.Namespace, a.KubernetesServiceAccount, toolImage(a.Image), id.Account, a.grantsWithProjects())
+	c.VerifyCommand = verifyCommand(a.Namespace, a.KubernetesServiceAccount, toolImage(a.Image), id.Account, a.grantsWithProjects(), wl.Placement)
 	c.RunNowCommand = pulumi.String(runNowCommand(a.Namespace, a.CronJobName, *a.ActiveDeadlineSeconds)).ToStringOutput()
-	c.MetadataServerLogFilter = pulumi.String(metadataServerLogFilter(a.ClusterProject, a.Zone, a.ClusterName)).ToStringOutput()
+	c.MetadataServerLogFilter = pulumi.String(metadataServerLogFilter(a.ClusterProject, a.clusterLocation(), a.ClusterName)).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, c.Outputs()); err != nil {
 		return nil, fmt.Errorf("registering outputs: %w", err)
 	}

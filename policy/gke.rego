@@ -23,6 +23,16 @@ node_pool := "gcp:container/nodePool:NodePool"
 # pool, which GKE creates even when the cluster removes it again.
 node_config := object.get(input, "nodeConfig", {})
 
+# An Autopilot cluster has no node config of its own: Google manages its
+# nodes, each with the GKE metadata server, shielded, without the legacy
+# endpoints, and on Dataplane V2 ("Autopilot overview",
+# cloud.google.com/kubernetes-engine/docs/concepts/autopilot-overview), so
+# the node rules judge its auto-provisioning defaults instead.
+autopilot_cluster if {
+	input.__type == cluster
+	input.enableAutopilot == true
+}
+
 # METADATA
 # title: Workload Identity on every cluster
 # description: A cluster has the workload pool of its project, PROJECT.svc.id.goog.
@@ -52,6 +62,7 @@ project_known if is_string(known(input.project))
 #   message: Set nodeConfig.workloadMetadataConfig.mode to GKE_METADATA.
 deny_node_pool_without_gke_metadata contains msg if {
 	input.__type in {cluster, node_pool}
+	not autopilot_cluster
 	not unknown_at(input, ["nodeConfig", "workloadMetadataConfig", "mode"])
 	object.get(node_config, ["workloadMetadataConfig", "mode"], "none") != "GKE_METADATA"
 	msg := sprintf("%s '%s' runs nodes without the GKE metadata server", [input.__type, input.__name])
@@ -64,6 +75,7 @@ deny_node_pool_without_gke_metadata contains msg if {
 #   message: Set nodeConfig.metadata.disable-legacy-endpoints to "true".
 deny_legacy_metadata_endpoints contains msg if {
 	input.__type in {cluster, node_pool}
+	not autopilot_cluster
 	not unknown_at(input, ["nodeConfig", "metadata", "disable-legacy-endpoints"])
 	object.get(node_config, ["metadata", "disable-legacy-endpoints"], "none") != "true"
 	msg := sprintf("%s '%s' leaves the legacy metadata endpoints on", [input.__type, input.__name])
@@ -135,6 +147,7 @@ deny_unshielded_nodes contains msg if {
 
 deny_unshielded_nodes contains msg if {
 	input.__type in {cluster, node_pool}
+	not autopilot_cluster
 	some setting in ["enableSecureBoot", "enableIntegrityMonitoring"]
 	not unknown_at(input, ["nodeConfig", "shieldedInstanceConfig", setting])
 	not object.get(node_config, ["shieldedInstanceConfig", setting], false) == true
@@ -145,13 +158,22 @@ deny_unshielded_nodes contains msg if {
 # title: Nodes run as an account of their own
 # description: Nodes never run as the Compute Engine default service account, which often holds Editor.
 # custom:
-#   message: Give the nodes a service account of their own with roles/container.defaultNodeServiceAccount, in nodeConfig.serviceAccount.
+#   message: Give the nodes a service account of their own with roles/container.defaultNodeServiceAccount, in nodeConfig.serviceAccount (on Autopilot, clusterAutoscaling.autoProvisioningDefaults.serviceAccount).
 deny_nodes_on_default_compute_account contains msg if {
 	input.__type in {cluster, node_pool}
+	not autopilot_cluster
 	not unknown_at(input, ["nodeConfig", "serviceAccount"])
 	account := object.get(node_config, "serviceAccount", "default")
 	default_compute_account(account)
 	msg := sprintf("%s '%s' runs its nodes as %s", [input.__type, input.__name, account])
+}
+
+deny_nodes_on_default_compute_account contains msg if {
+	autopilot_cluster
+	not unknown_at(input, ["clusterAutoscaling", "autoProvisioningDefaults", "serviceAccount"])
+	account := object.get(input, ["clusterAutoscaling", "autoProvisioningDefaults", "serviceAccount"], "default")
+	default_compute_account(account)
+	msg := sprintf("Autopilot cluster '%s' runs its nodes as %s: set clusterAutoscaling.autoProvisioningDefaults.serviceAccount", [input.__name, account])
 }
 
 default_compute_account(account) if account == "default"
@@ -168,4 +190,15 @@ deny_api_disabled_on_destroy contains msg if {
 	not unknown_at(input, ["disableOnDestroy"])
 	not input.disableOnDestroy == false
 	msg := sprintf("API '%s' is disabled when the stack is destroyed", [input.__name])
+}
+
+# METADATA
+# title: Autopilot clusters are regional
+# description: An Autopilot cluster's location is a region; GKE refuses a zone ("Autopilot clusters must be regional clusters"), but only when it creates the cluster.
+# custom:
+#   message: Set location to the region, such as europe-west4.
+deny_zonal_autopilot_cluster contains msg if {
+	autopilot_cluster
+	regex.match(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`, input.location)
+	msg := sprintf("Autopilot cluster '%s' is in the zone %s", [input.__name, input.location])
 }

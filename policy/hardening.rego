@@ -14,11 +14,12 @@ network_policy := "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
 # METADATA
 # title: NetworkPolicy is enforced
-# description: The cluster runs Dataplane V2 (ADVANCED_DATAPATH), or the legacy network policy add-on, so that a NetworkPolicy takes effect.
+# description: The cluster runs Dataplane V2 (ADVANCED_DATAPATH), or the legacy network policy add-on, so that a NetworkPolicy takes effect. An Autopilot cluster always runs Dataplane V2.
 # custom:
 #   message: Set datapathProvider to ADVANCED_DATAPATH (it replaces the cluster), or networkPolicy.enabled to true.
 deny_cluster_without_network_policy_enforcement contains msg if {
 	input.__type == cluster
+	not autopilot_cluster
 	not unknown_at(input, ["datapathProvider"])
 	not unknown_at(input, ["networkPolicy", "enabled"])
 	object.get(input, "datapathProvider", "LEGACY_DATAPATH") != "ADVANCED_DATAPATH"

@@ -86,7 +86,7 @@ deny_container_without_limits contains msg if {
 
 # METADATA
 # title: Pods on nodes with the GKE metadata server
-# description: Pods select nodes labelled iam.gke.io/gke-metadata-server-enabled=true, the only ones where they get their Google identity.
+# description: Pods select nodes labelled iam.gke.io/gke-metadata-server-enabled=true, the only ones where they get their Google identity. Not for an Autopilot cluster, whose every node has the server and which refuses that selector; disable the rule for such a stack.
 # custom:
 #   message: Add the nodeSelector iam.gke.io/gke-metadata-server-enabled=true.
 warn_pod_off_metadata_server contains msg if {

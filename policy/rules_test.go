@@ -46,6 +46,11 @@ var breakers = map[string]ruleBreaker{
 	"deny_legacy_abac":                       setting(clusterType, true, "enableLegacyAbac"),
 	"deny_unshielded_nodes":                  setting(nodePoolType, false, "nodeConfig", "shieldedInstanceConfig", "enableSecureBoot"),
 	"deny_nodes_on_default_compute_account":  setting(nodePoolType, "123-compute@developer.gserviceaccount.com", "nodeConfig", "serviceAccount"),
+	"deny_zonal_autopilot_cluster": func(t *testing.T, s stack) stack {
+		cluster := properties(first(t, s, clusterType))
+		cluster["enableAutopilot"], cluster["location"] = true, "europe-west4-a"
+		return s
+	},
 	"deny_authoritative_iam": func(t *testing.T, s stack) stack {
 		first(t, s, projectMemberType)["type"] = "gcp:projects/iAMBinding:IAMBinding"
 		return s
@@ -264,4 +269,33 @@ func first(t *testing.T, s stack, typ string) stackResource {
 func properties(r stackResource) map[string]any {
 	p, _ := r["properties"].(map[string]any)
 	return p
+}
+
+// TestAnAutopilotClusterIsJudgedByItsAutoProvisioningDefaults: an Autopilot
+// cluster has no node config, which the node rules then do not ask for, but
+// its nodes' account is judged where Autopilot takes it from.
+func TestAnAutopilotClusterIsJudgedByItsAutoProvisioningDefaults(t *testing.T) {
+	t.Parallel()
+	p := loadedPack(t)
+	autopilot := func(account string) stack {
+		s := fixture(t)
+		cluster := properties(first(t, s, clusterType))
+		for _, key := range []string{"nodeConfig", "datapathProvider", "enableShieldedNodes", "removeDefaultNodePool", "initialNodeCount"} {
+			delete(cluster, key)
+		}
+		cluster["enableAutopilot"], cluster["location"] = true, "europe-west4"
+		cluster["clusterAutoscaling"] = map[string]any{"autoProvisioningDefaults": map[string]any{"serviceAccount": account}}
+		return s
+	}
+	own := p.violations(t, autopilot("gkewi-nodes-1a2b@p.iam.gserviceaccount.com"), nil)
+	for _, rule := range []string{"deny_node_pool_without_gke_metadata", "deny_legacy_metadata_endpoints", "deny_unshielded_nodes",
+		"deny_nodes_on_default_compute_account", "deny_cluster_without_network_policy_enforcement"} {
+		if messages := own[rule]; len(messages) > 0 {
+			t.Errorf("%s fired on an Autopilot cluster, whose nodes Google manages: %v", rule, messages)
+		}
+	}
+	onDefault := p.violations(t, autopilot("123-compute@developer.gserviceaccount.com"), nil)["deny_nodes_on_default_compute_account"]
+	if len(onDefault) == 0 || !strings.Contains(onDefault[0], "autoProvisioningDefaults") {
+		t.Errorf("an Autopilot cluster on the default compute account passed: %v", onDefault)
+	}
 }

@@ -222,6 +222,9 @@ func (w *engineWorld) seed(t *testing.T, name string, config map[string]string) 
 		w.metadata.serve(verify.GetNamespace(), account).holdGrants(env["GRANTS"])
 	}
 	w.metadata.holdIn(verify.GetNamespace(), env["GRANTS"])
+	if config["gkewi:autopilot"] == "true" {
+		w.autopilotNode(t, verify.GetNamespace())
+	}
 	project := config["gcp:project"]
 	things := grantedResources(t, config)
 	if raw := config["gkewi:existingCluster"]; raw != "" {
@@ -450,6 +453,12 @@ func (w *engineWorld) lifecycleOf(t *testing.T, stack auto.Stack, config map[str
 	w.expireToken(t, stack)
 	if refresh, err := stack.Refresh(ctx, optrefresh.ExpectNoChanges()); err != nil {
 		t.Errorf("refresh is not clean: %v\n%s", err, refresh.StdOut)
+	}
+	// After a refresh the state holds the objects as the cluster returned
+	// them, mutated by its admission (Autopilot's, say), which the next
+	// preview compares with the program.
+	if preview, err := stack.Preview(ctx, optpreview.ExpectNoChanges()); err != nil {
+		t.Errorf("a preview after the refresh is not clean: %v\n%s", err, preview.StdOut)
 	}
 	for _, change := range changes {
 		change(t, stack, config)

@@ -96,6 +96,9 @@ func (c *nodeCluster) verifyStack(t *testing.T, stack string) {
 			t.Fatalf("creating the existing %s: %v", obj.GetKind(), err)
 		}
 	}
+	if stackConfig(t, stack)["gkewi:autopilot"] == "true" {
+		c.autopilotNode(t, verify.GetNamespace())
+	}
 	for _, typ := range applyOrder {
 		for _, reg := range rec.byType(typ) {
 			c.applyAs(t, namedObject(reg, stack), reg.Type != serviceAccountPatchType)

@@ -26,6 +26,26 @@ func aGrant(grant string) map[string]string {
 	return map[string]string{"gkewi:grants": "[" + grant + "]"}
 }
 
+// asAutopilot is the dev fixture's changes for an Autopilot cluster without
+// its node pool's settings, plus changes.
+func asAutopilot(changes map[string]string) map[string]string {
+	config := onAutopilot(changes)
+	for _, key := range []string{"machineType", "nodeCount", "diskSizeGb", "diskType"} {
+		config["gkewi:"+key] = unset
+	}
+	return config
+}
+
+// onAutopilot is the dev fixture's changes for an Autopilot cluster, with
+// its node pool's settings still set, plus changes.
+func onAutopilot(changes map[string]string) map[string]string {
+	config := map[string]string{"gkewi:autopilot": "true"}
+	for key, value := range changes {
+		config[key] = value
+	}
+	return config
+}
+
 // withGrantPropagation is one grant and the verification's window for it.
 func withGrantPropagation(grant, seconds string) map[string]string {
 	config := aGrant(grant)
@@ -60,6 +80,24 @@ var badInputs = []badInput{
 	{map[string]string{"gkewi:grants": `{"kind": "bucket", "name": "reports-input", "role": "roles/storage.objectViewer"}`}, "gkewi:grants",
 		"is not a list of grants; allowed: [{kind: KIND, name: NAME, role: ROLE, project: PROJECT}, ...], the project optional"},
 	{aGrant(`{"kind": "bucket", "bucket": "reports-input", "role": "roles/storage.objectViewer"}`), "gkewi:grants", "is not a list of grants"},
+	{onAutopilot(nil), "gkewi:machineType",
+		`"n1-standard-1" has no effect on an Autopilot cluster, whose nodes Google manages; remove it, or set gkewi:autopilot to false`},
+	{onAutopilot(nil), "gkewi:nodeCount", `"1" has no effect on an Autopilot cluster`},
+	{onAutopilot(nil), "gkewi:diskSizeGb", `"100" has no effect on an Autopilot cluster`},
+	{onAutopilot(nil), "gkewi:diskType", `"pd-standard" has no effect on an Autopilot cluster`},
+	{onAutopilot(map[string]string{"gkewi:nodePoolName": "jobs"}), "gkewi:nodePoolName", `"jobs" has no effect on an Autopilot cluster`},
+	{onAutopilot(map[string]string{"gkewi:dataplaneV2": "false"}), "gkewi:dataplaneV2",
+		`"false" cannot be turned off on an Autopilot cluster, which always runs Dataplane V2; remove it`},
+	{onAutopilot(map[string]string{"gkewi:cpuRequest": "25m", "gkewi:memoryRequest": "64Mi"}), "gkewi:cpuRequest",
+		`"25m" is below Autopilot's minimum, which Autopilot would raise it to on every deploy; allowed: at least 50m`},
+	{onAutopilot(map[string]string{"gkewi:memoryRequest": "48Mi"}), "gkewi:memoryRequest", `"48Mi" is below Autopilot's minimum`},
+	{onAutopilot(map[string]string{"gkewi:cpuRequest": "500m", "gkewi:memoryRequest": "256Mi"}), "gkewi:memoryRequest",
+		`"256Mi" is 0.50 GiB per vCPU of gkewi:cpuRequest 500m, which Autopilot would change; allowed: 1 to 6.5 GiB per vCPU`},
+	{onAutopilot(map[string]string{"gkewi:ephemeralStorageRequest": "5Mi"}), "gkewi:ephemeralStorageRequest",
+		`"5Mi" is outside what Autopilot allows; allowed: 10Mi to 10Gi`},
+	{map[string]string{"gkewi:cpuRequest": "2"}, "gkewi:cpuRequest", `"2" is above the containers' limit; allowed: at most 1`},
+	{map[string]string{"gkewi:memoryRequest": "lots"}, "gkewi:memoryRequest",
+		`"lots" is not a positive Kubernetes quantity; allowed: such as 100m for CPU, or 256Mi for memory and storage`},
 	{map[string]string{"gkewi:grantPropagationSeconds": "600"}, "gkewi:grantPropagationSeconds",
 		`"600" is set, but there are no grants to wait for; allowed: unset without grants`},
 	{withGrantPropagation(`{"kind": "secret", "name": "db-password", "role": "roles/secretmanager.secretAccessor"}`, "3601"),
@@ -306,6 +344,11 @@ func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
 		aGrant(`{"kind": "dataset", "name": "` + strings.Repeat("d", 1024) + `", "role": "roles/bigquery.metadataViewer"}`),
 		aGrant(`{"kind": "bucket", "name": "reports-input", "role": "roles/storage.objectAdmin"}`),
 		aGrant(`{"kind": "bucket", "name": "` + strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + `.example.com", "role": "roles/storage.objectViewer"}`),
+		asAutopilot(map[string]string{"gcp:zone": unset}),
+		asAutopilot(map[string]string{"gkewi:cpuRequest": "50m", "gkewi:memoryRequest": "52Mi", "gkewi:ephemeralStorageRequest": "10Mi"}),
+		asAutopilot(map[string]string{"gkewi:cpuRequest": "500m", "gkewi:memoryRequest": "512Mi", "gkewi:ephemeralStorageRequest": "10Gi"}),
+		asAutopilot(map[string]string{"gkewi:spot": "true", "gkewi:preemptible": unset, "gkewi:restrictEgress": "private"}),
+		{"gkewi:cpuRequest": "10m", "gkewi:memoryRequest": "16Mi", "gkewi:ephemeralStorageRequest": "1Mi"},
 	} {
 		if _, err := stacks.Parse(withConfig(dev, set), "gkewi"); err != nil {
 			t.Errorf("%v refused:\n%v", set, err)

@@ -51,7 +51,8 @@ var forceNewInputs = map[string][]string{
 	// L1013-1016, L1370-1383, L1434-1438, L1557-1569, L1598-1647,
 	// L1694-1698, L1731, L1739, L1987-1990; node_config.go L354-469 for the
 	// node config, whose labels and workloadMetadataConfig the cluster also
-	// forces (clusterSchemaNodeConfig L103-136).
+	// forces (clusterSchemaNodeConfig L103-136); and enable_autopilot
+	// (L982-987 at the v5.41.0 tag).
 	"gcp:container/cluster:Cluster": {
 		"name", "project", "location", "network", "subnetwork", "networkingMode", "datapathProvider",
 		"initialNodeCount", "ipAllocationPolicy.clusterSecondaryRangeName",
@@ -59,7 +60,7 @@ var forceNewInputs = map[string][]string{
 		"privateClusterConfig.masterIpv4CidrBlock", "masterAuth.clientCertificateConfig",
 		"nodeConfig.metadata", "nodeConfig.oauthScopes", "nodeConfig.serviceAccount", "nodeConfig.preemptible",
 		"nodeConfig.spot", "nodeConfig.shieldedInstanceConfig", "nodeConfig.labels",
-		"nodeConfig.workloadMetadataConfig",
+		"nodeConfig.workloadMetadataConfig", "enableAutopilot",
 	},
 	// container/resource_container_node_pool.go L58-75; node_config.go as
 	// above. machineType, diskSizeGb and diskType update in place since

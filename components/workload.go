@@ -234,11 +234,6 @@ const (
 	verifyAwaitSeconds          = 1200
 )
 
-// grantUnprovenExitCode is how the verification says that a grant did not
-// take effect within its window: the Job then fails at once, since another
-// pod would only wait the window again.
-const grantUnprovenExitCode = 3
-
 // verificationCommand waits for the pod's identity as every job pod does,
 // then checks it and, when there are grants, proves them, in one container
 // rather than after an init container: pulumi-kubernetes reports a failed
@@ -250,17 +245,32 @@ const grantUnprovenExitCode = 3
 // that `pulumi up` prints. Each script runs as a shell of its own, named as
 // the init container is. Without grants, the command is the one that gkewi
 // had before it had grants, so that an upgrade does not replace the Job.
+//
+// With grants, a pod that retried would wait out the grants' window again,
+// and a pod failure policy cannot end the Job sooner in a way that `pulumi
+// up` sees: pulumi-kubernetes fails a Job only on the reasons
+// BackoffLimitExceeded and DeadlineExceeded (cloud-ready-checks v1.3.0,
+// pkg/kubernetes/job/check.go, collectJobConditionErrors), and waits out its
+// timeout on a FailJob's PodFailurePolicy. So that Job has no retries
+// (verifyGrantsBackoffLimit), and its one pod retries the wait for its
+// identity as often as the Job without grants retries pods, 30 seconds
+// apart.
 func verificationCommand(grants bool) pulumi.StringArray {
 	if !grants {
 		return pulumi.ToStringArray([]string{
 			"/bin/sh", "-c", `sh -c "$1" wait-for-identity && exec sh -c "$2" verify`, "verify", waitForTokenScript, verifyScript,
 		})
 	}
+	waits := fmt.Sprintf(`i=1; until sh -c "$1" wait-for-identity; do [ "$i" -gt %d ] && exit 1; i=$((i + 1)); sleep 30; done; `, verifyBackoffLimit)
 	return pulumi.ToStringArray([]string{
-		"/bin/sh", "-c", `sh -c "$1" wait-for-identity && sh -c "$2" verify && exec sh -c "$3" prove-grants`, "verify",
+		"/bin/sh", "-c", waits + `sh -c "$2" verify && exec sh -c "$3" prove-grants`, "verify",
 		waitForTokenScript, verifyScript, proveGrantsScript,
 	})
 }
+
+// verifyGrantsBackoffLimit: the verification with grants retries inside its
+// one pod (verificationCommand).
+const verifyGrantsBackoffLimit = 0
 
 // newVerification creates a Job that runs as the KSA and fails unless the
 // pod acts as its account and can fetch a token; `pulumi up` waits for it. Its pod
@@ -270,14 +280,12 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
 ) error {
 	env := corev1.EnvVarArray{corev1.EnvVarArgs{Name: pulumi.String("EXPECTED_ACCOUNT"), Value: args.Account}}
-	var rules []batchv1.PodFailurePolicyRuleArgs
-	window := 0
+	backoffLimit, window := verifyBackoffLimit, 0
 	if len(args.Grants) > 0 {
 		env = append(env,
 			corev1.EnvVarArgs{Name: pulumi.String("GRANTS"), Value: pulumi.String(grantLines(args.Grants))},
 			corev1.EnvVarArgs{Name: pulumi.String("GRANT_PROPAGATION_SECONDS"), Value: pulumi.String(strconv.Itoa(args.GrantPropagationSeconds))})
-		rules = append(rules, failOnUnprovenGrant)
-		window = args.GrantPropagationSeconds
+		backoffLimit, window = verifyGrantsBackoffLimit, args.GrantPropagationSeconds
 	}
 	// The NetworkPolicies are part of the wiring too: turning them on must
 	// prove again that the pod still reaches its token.
@@ -293,8 +301,8 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 			// rather than awaited forever.
 			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
 		},
-		Spec: jobSpec(verifyBackoffLimit, verifyActiveDeadlineSeconds+window, labels, wiring,
-			args.Pods.spec(ksa, args.Pods.container("verify", args.ToolImage, verificationCommand(len(args.Grants) > 0), env)), rules...),
+		Spec: jobSpec(backoffLimit, verifyActiveDeadlineSeconds+window, labels, wiring,
+			args.Pods.spec(ksa, args.Pods.container("verify", args.ToolImage, verificationCommand(len(args.Grants) > 0), env))),
 	}, slices.Concat(opts, []pulumi.ResourceOption{
 		pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady)),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: seconds(verifyAwaitSeconds + window), Update: seconds(verifyAwaitSeconds + window)}),
@@ -324,39 +332,25 @@ func seconds(n int) string {
 	return strconv.Itoa(n) + "s"
 }
 
-// failOnUnprovenGrant fails the verification Job when its container says
-// that a grant did not take effect.
-var failOnUnprovenGrant = batchv1.PodFailurePolicyRuleArgs{
-	Action: pulumi.String("FailJob"),
-	OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirementArgs{
-		ContainerName: pulumi.String("verify"),
-		Operator:      pulumi.String("In"),
-		Values:        pulumi.ToIntArray([]int{grantUnprovenExitCode}),
-	},
-}
-
 // jobSpec retries real failures up to backoffLimit times, but does not count
-// pods that were disrupted, such as those on a reclaimed preemptible node;
-// rules come after that one.
+// pods that were disrupted, such as those on a reclaimed preemptible node.
 func jobSpec(backoffLimit, activeDeadlineSeconds int, labels, annotations pulumi.StringMap,
-	pod *corev1.PodSpecArgs, rules ...batchv1.PodFailurePolicyRuleArgs,
+	pod *corev1.PodSpecArgs,
 ) *batchv1.JobSpecArgs {
-	policy := batchv1.PodFailurePolicyRuleArray{batchv1.PodFailurePolicyRuleArgs{
-		Action: pulumi.String("Ignore"),
-		OnPodConditions: batchv1.PodFailurePolicyOnPodConditionsPatternArray{
-			batchv1.PodFailurePolicyOnPodConditionsPatternArgs{
-				Type:   pulumi.String("DisruptionTarget"),
-				Status: pulumi.String("True"),
-			},
-		},
-	}}
-	for _, rule := range rules {
-		policy = append(policy, rule)
-	}
 	return &batchv1.JobSpecArgs{
 		BackoffLimit:          pulumi.Int(backoffLimit),
 		ActiveDeadlineSeconds: pulumi.Int(activeDeadlineSeconds),
-		PodFailurePolicy:      &batchv1.PodFailurePolicyArgs{Rules: policy},
+		PodFailurePolicy: &batchv1.PodFailurePolicyArgs{
+			Rules: batchv1.PodFailurePolicyRuleArray{batchv1.PodFailurePolicyRuleArgs{
+				Action: pulumi.String("Ignore"),
+				OnPodConditions: batchv1.PodFailurePolicyOnPodConditionsPatternArray{
+					batchv1.PodFailurePolicyOnPodConditionsPatternArgs{
+						Type:   pulumi.String("DisruptionTarget"),
+						Status: pulumi.String("True"),
+					},
+				},
+			}},
+		},
 		Template: &corev1.PodTemplateSpecArgs{
 			Metadata: &metav1.ObjectMetaArgs{Labels: labels, Annotations: annotations},
 			Spec:     pod,

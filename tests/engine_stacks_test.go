@@ -177,6 +177,7 @@ func TestEngineStacks(t *testing.T) {
 	w := startEngineWorld(t)
 	t.Run("a violating stack stops at its preview", w.violatingStack)
 	t.Run("a failed verification, then recovery", w.failedVerificationThenRecovery)
+	t.Run("a grant that never takes effect, then recovery", w.unprovenGrantThenRecovery)
 	t.Run("dev", func(t *testing.T) {
 		w.lifecycle(t, "dev", devFixture(), w.scheduleChangeUpdatesOnlyTheCronJob, w.nodePoolChangeCreatesBeforeItDeletes)
 	})
@@ -402,6 +403,54 @@ func (w *engineWorld) failedVerificationThenRecovery(t *testing.T) {
 	up, err := stack.Up(ctx)
 	if err != nil {
 		t.Fatalf("the next up, with tokens, failed: %v\n%s", err, up.StdOut)
+	}
+	if changes := up.Summary.ResourceChanges; changes == nil || (*changes)[string(apitype.OpReplace)] != 1 {
+		t.Errorf("the next up did not replace the failed Job, and it alone: %v", changes)
+	}
+	w.checkVerified(t, stack)
+	state := exportedState(t, stack)
+	if _, err := stack.Destroy(ctx); err != nil {
+		t.Fatalf("destroy failed: %v", err)
+	}
+	w.checkDestroyed(t, state, before)
+}
+
+// unprovenGrantThenRecovery: while IAM lacks one of two grants, `up` fails
+// with the verification's message, naming the grant, the missing permission
+// and the command that shows the binding, once the window is over. Once IAM
+// has it, the next `up` replaces the failed Job alone.
+func (w *engineWorld) unprovenGrantThenRecovery(t *testing.T) {
+	ctx := context.Background()
+	config := withConfig(devAs("grant"), map[string]string{
+		"gkewi:grants": `[{"kind": "bucket", "name": "reports-input", "role": "roles/storage.objectViewer"},
+			{"kind": "secret", "name": "db-password", "role": "roles/secretmanager.secretAccessor"}]`,
+		"gkewi:grantPropagationSeconds": "20",
+	})
+	w.addToGCP(t, grantedResources(t, config))
+	_, env := containerIn(t, mustRecord(t, config).one(t, jobType, "gkewi-verify"), jobPod, "verify")
+	bucketOnly, _, _ := strings.Cut(env["GRANTS"], "\n")
+	w.metadata.holdIn(config["gkewi:namespace"], bucketOnly)
+	before := w.gcpWorld(t)
+	stack := w.stack(t, "grant", config)
+	_, err := stack.Up(ctx)
+	if err == nil {
+		t.Fatal("up succeeded without the secret's grant")
+	}
+	t.Logf("up without the secret's grant failed:\n%v", err)
+	for _, want := range []string{
+		"gkewi-verify",
+		"prove-grants: FAILED: grant roles/secretmanager.secretAccessor on the secret " + devProject + "/db-password: " +
+			"the job's identity lacks secretmanager.versions.access after 20s.",
+		"Inspect the binding with: gcloud secrets get-iam-policy db-password --project=" + devProject,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error of up lacks %q", want)
+		}
+	}
+	w.metadata.holdIn(config["gkewi:namespace"], env["GRANTS"])
+	up, err := stack.Up(ctx)
+	if err != nil {
+		t.Fatalf("the next up, with the grant, failed: %v\n%s", err, up.StdOut)
 	}
 	if changes := up.Summary.ResourceChanges; changes == nil || (*changes)[string(apitype.OpReplace)] != 1 {
 		t.Errorf("the next up did not replace the failed Job, and it alone: %v", changes)

@@ -1,7 +1,7 @@
 # Proves each grant in GRANTS, one a line:
 #   KIND PROJECT NAME ROLE PERMISSION,PERMISSION...
 # by asking the resource which of those permissions this pod holds, as the
-# pod's own identity, and exits 3 when one is still missing after
+# pod's own identity, and fails when one is still missing after
 # GRANT_PROPAGATION_SECONDS. It runs after verify.sh, and like it needs only
 # sh, coreutils, grep, sed and gcloud.
 set -u
@@ -71,7 +71,7 @@ while read -r kind project name role permissions; do
       cat "${errors}" >&2
       echo "prove-grants: FAILED: grant ${role} on the ${kind} ${project}/${name}: the job's identity lacks ${lacking} after ${window}s." >&2
       echo "Inspect the binding with: $(inspect "${kind}" "${project}" "${name}")" >&2
-      exit 3
+      exit 1
     fi
     echo "prove-grants: ${role} on the ${kind} ${project}/${name}: ${lacking} not granted yet, asking again in 10s"
     sleep 10

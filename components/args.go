@@ -228,15 +228,15 @@ type WorkloadIdentityCronJobArgs struct {
 	// job's Schedule out of it. Optional; default: 05:00.
 	MaintenanceWindow string `pulumi:"maintenanceWindow,optional" gkewi:"newCluster"`
 
-	// Autopilot creates a GKE Autopilot cluster, whose nodes Google manages,
-	// instead of a Standard one with gkewi's node pool: regional (in
+	// EnableAutopilot creates a GKE Autopilot cluster, whose nodes Google
+	// manages, instead of a Standard one with gkewi's node pool: regional (in
 	// Region), with the same private networking, authorized networks,
 	// maintenance window and hardening, and Dataplane V2 and Workload
-	// Identity always on. The nodes run as gkewi's node service account.
-	// The node pool's settings are refused; Preemptible or Spot run the
-	// job as Spot Pods. Changing it replaces the cluster. Optional;
+	// Identity always on. The nodes run as gkewi's node service account. The
+	// node pool's settings are refused; Preemptible or Spot run the job's
+	// CronJob pods as spot Pods. Changing it replaces the cluster. Optional;
 	// default: false.
-	Autopilot bool `pulumi:"autopilot,optional" gkewi:"newCluster"`
+	EnableAutopilot bool `pulumi:"autopilot,optional" gkewi:"newCluster"`
 
 	// NodePoolName starts the name of the node pool, at most 35 characters,
 	// which ends in a random suffix such as primary-3f9a: a change that needs
@@ -438,7 +438,7 @@ func (args WorkloadIdentityCronJobArgs) withDefaults(name string) WorkloadIdenti
 	a.GrantPropagationSeconds = orDefaultPtr(a.GrantPropagationSeconds, DefaultGrantPropagationSeconds)
 	a.CPURequest = orDefault(a.CPURequest, DefaultCPURequest)
 	a.MemoryRequest = orDefault(a.MemoryRequest, DefaultMemoryRequest)
-	if a.Autopilot {
+	if a.EnableAutopilot {
 		a.EphemeralStorageRequest = orDefault(a.EphemeralStorageRequest, DefaultAutopilotEphemeralStorageRequest)
 	}
 	return a

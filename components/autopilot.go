@@ -69,7 +69,7 @@ func (v *validator) requests(a WorkloadIdentityCronJobArgs) {
 	cpu, cpuOK := v.quantity("cpuRequest", a.CPURequest, resource.MustParse(cpuLimit))
 	memory, memoryOK := v.quantity("memoryRequest", a.MemoryRequest, resource.MustParse(memoryLimit))
 	ephemeral, ephemeralOK := v.quantity("ephemeralStorageRequest", a.EphemeralStorageRequest, resource.Quantity{})
-	if !a.Autopilot {
+	if !a.EnableAutopilot {
 		return
 	}
 	if cpuOK && cpu.Cmp(autopilotMinCPU) < 0 {
@@ -126,6 +126,22 @@ func containerResources(cpu, memory, ephemeral string) *corev1.ResourceRequireme
 // server, anywhere, or on Spot nodes with their toleration.
 type placement struct {
 	autopilot, spot bool
+}
+
+// onDemand is the placement off Spot capacity.
+func (s podShape) onDemand() podShape {
+	s.spot = false
+	return s
+}
+
+// ephemeralStorageRequest is the local storage that each container
+// requests: as given, or Autopilot's default for an existing cluster that
+// the preflight found to be Autopilot.
+func ephemeralStorageRequest(args WorkloadIdentityCronJobArgs, cl *cluster) string {
+	if cl.Autopilot {
+		return orDefault(args.EphemeralStorageRequest, DefaultAutopilotEphemeralStorageRequest)
+	}
+	return args.EphemeralStorageRequest
 }
 
 // selector is the pods' node selector.
@@ -191,7 +207,7 @@ func autopilotCluster(standard *container.ClusterArgs, nodeSA pulumi.StringOutpu
 // clusterLocation is where the cluster is: its region on Autopilot, which
 // has only regional clusters, its zone otherwise.
 func (args WorkloadIdentityCronJobArgs) clusterLocation() string {
-	if args.Autopilot {
+	if args.EnableAutopilot {
 		return args.Region
 	}
 	return args.Zone

@@ -55,7 +55,7 @@ func (args WorkloadIdentityCronJobArgs) clusterArgs(net *network) clusterArgs {
 	return clusterArgs{
 		Project:              args.Project,
 		Location:             args.clusterLocation(),
-		Autopilot:            args.Autopilot,
+		Autopilot:            args.EnableAutopilot,
 		Name:                 args.ClusterName,
 		Auth:                 args.KubernetesAuth,
 		DeleteUnreachable:    args.DeleteUnreachable,

@@ -138,8 +138,8 @@ var GrantKinds = map[string]grantKind{
 	},
 }
 
-// maxGrantPropagationSeconds keeps the verification, which `pulumi up`
-// waits for, within an hour.
+// maxGrantPropagationSeconds keeps the verification's wait for grants, which
+// `pulumi up` waits for, within an hour.
 const maxGrantPropagationSeconds = 3600
 
 // datasetGetPermission is what BigQuery's datasets.get needs with

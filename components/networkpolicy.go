@@ -24,7 +24,10 @@ const (
 	metadataServerBackendCIDR = "169.254.169.252/32"
 	metadataServerBackendPort = 988
 	directConnectivityCIDR    = "34.126.0.0/18"
-	googleAPIsPort            = 443
+	// nodeLocalDNSCIDR is where NodeLocal DNSCache listens on every node
+	// (cloud.google.com/kubernetes-engine/docs/how-to/nodelocal-dns-cache).
+	nodeLocalDNSCIDR = "169.254.20.10/32"
+	googleAPIsPort   = 443
 )
 
 // newNetworkPolicies admits no traffic to the job's pods, which serve
@@ -68,7 +71,10 @@ func newNetworkPolicies(ctx *pulumi.Context, name string, args workloadArgs, nam
 // resolves through Cloud DNS, which a pod asks at the metadata server's
 // address: "New Autopilot clusters use Cloud DNS, and you can't change the
 // DNS provider" (cloud.google.com/kubernetes-engine/docs/concepts/service-discovery),
-// and a pod selector never matches that address.
+// and a pod selector never matches that address; and its NodeLocal
+// DNSCache, always on there, answers at 169.254.20.10 and from its own
+// pods. Where a pod sends DNS on Autopilot is not checked here, so every
+// one of those is allowed.
 func egressRules(apisCIDR string, autopilot bool) networkingv1.NetworkPolicyEgressRuleArray {
 	port := func(protocol string, number int) networkingv1.NetworkPolicyPortArgs {
 		return networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String(protocol), Port: pulumi.Int(number)}
@@ -79,22 +85,28 @@ func egressRules(apisCIDR string, autopilot bool) networkingv1.NetworkPolicyEgre
 			Ports: networkingv1.NetworkPolicyPortArray(ports),
 		}
 	}
-	dns := networkingv1.NetworkPolicyEgressRuleArgs{
-		To: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
+	dnsPods := func(app string) networkingv1.NetworkPolicyPeerArgs {
+		return networkingv1.NetworkPolicyPeerArgs{
 			NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String("kube-system")}},
-			PodSelector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"k8s-app": pulumi.String("kube-dns")}},
-		}},
-		Ports: networkingv1.NetworkPolicyPortArray{port("UDP", 53), port("TCP", 53)},
+			PodSelector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"k8s-app": pulumi.String(app)}},
+		}
+	}
+	dnsPorts := []networkingv1.NetworkPolicyPortInput{port("UDP", 53), port("TCP", 53)}
+	dns := networkingv1.NetworkPolicyEgressRuleArgs{
+		To:    networkingv1.NetworkPolicyPeerArray{dnsPods("kube-dns")},
+		Ports: networkingv1.NetworkPolicyPortArray(dnsPorts),
 	}
 	metadataServer := toBlock(metadataServerCIDR, port("TCP", metadataServerPort))
+	rules := networkingv1.NetworkPolicyEgressRuleArray{dns}
 	if autopilot {
-		metadataServer = toBlock(metadataServerCIDR, port("TCP", metadataServerPort), port("UDP", 53), port("TCP", 53))
+		dns.To = networkingv1.NetworkPolicyPeerArray{dnsPods("kube-dns"), dnsPods("node-local-dns")}
+		metadataServer = toBlock(metadataServerCIDR, append([]networkingv1.NetworkPolicyPortInput{port("TCP", metadataServerPort)}, dnsPorts...)...)
+		rules = networkingv1.NetworkPolicyEgressRuleArray{dns, toBlock(nodeLocalDNSCIDR, dnsPorts...)}
 	}
-	return networkingv1.NetworkPolicyEgressRuleArray{
-		dns,
+	return append(rules,
 		metadataServer,
 		toBlock(metadataServerBackendCIDR, port("TCP", metadataServerBackendPort)),
 		toBlock(apisCIDR, port("TCP", googleAPIsPort)),
 		toBlock(directConnectivityCIDR, port("TCP", googleAPIsPort)),
-	}
+	)
 }

@@ -206,7 +206,7 @@ func (v *validator) clusterToCreate(a, given WorkloadIdentityCronJobArgs) {
 		v.add("clusterProject", a.ClusterProject, "is only for a cluster named by {kubeconfig}; set {existingCluster} and its project, or remove it")
 	}
 	v.kubernetesAuth(a.KubernetesAuth)
-	v.zone(a.Region, a.Zone, a.Autopilot)
+	v.zone(a.Region, a.Zone, a.EnableAutopilot)
 	v.network(a)
 	v.gcpName("clusterName", a.ClusterName, maxClusterNameLength)
 	v.ranges(a)
@@ -217,7 +217,7 @@ func (v *validator) clusterToCreate(a, given WorkloadIdentityCronJobArgs) {
 	if cidrs, ok := plainStrings(a.AuthorizedNetworks); ok {
 		v.authorizedNetworks(cidrs, a.AllowControlPlaneFromAnywhere, a.PrivateEndpoint)
 	}
-	if a.Autopilot {
+	if a.EnableAutopilot {
 		v.autopilot(given)
 	} else {
 		v.nodePool(a)

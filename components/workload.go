@@ -87,8 +87,8 @@ func (args WorkloadIdentityCronJobArgs) workloadArgs(id *identity, cl *cluster) 
 		Grants:                   args.grantsWithProjects(),
 		GrantPropagationSeconds:  *args.GrantPropagationSeconds,
 		Pods: podShape{
-			placement: placement{autopilot: cl.Autopilot, spot: args.Autopilot && (args.Spot || *args.Preemptible)},
-			resources: containerResources(args.CPURequest, args.MemoryRequest, args.EphemeralStorageRequest),
+			placement: placement{autopilot: cl.Autopilot, spot: args.EnableAutopilot && (args.Spot || *args.Preemptible)},
+			resources: containerResources(args.CPURequest, args.MemoryRequest, ephemeralStorageRequest(args, cl)),
 		},
 		DenyIngress:    *args.DenyIngress,
 		RestrictEgress: args.RestrictEgress,
@@ -268,12 +268,19 @@ func verificationCommand(grants bool) pulumi.StringArray {
 	})
 }
 
-// verifyGrantsBackoffLimit: the verification with grants retries inside its
-// one pod (verificationCommand).
-const verifyGrantsBackoffLimit = 0
+// The verification with grants retries inside its one pod
+// (verificationCommand): no retries of the Job, and more time for the
+// gcloud calls of the pod's waits, which the Job's retries would spread
+// over pods.
+const (
+	verifyGrantsBackoffLimit = 0
+	verifyGrantsExtraSeconds = 300
+)
 
 // newVerification creates a Job that runs as the KSA and fails unless the
-// pod acts as its account and can fetch a token; `pulumi up` waits for it. Its pod
+// pod acts as its account and can fetch a token; `pulumi up` waits for it.
+// On Autopilot it runs on demand rather than on Spot capacity, which
+// Autopilot provisions only as it can. Its pod
 // template carries the identity wiring, so any change to that wiring replaces
 // the Job and runs the check again.
 func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namespace, ksa pulumi.StringOutput,
@@ -285,7 +292,7 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 		env = append(env,
 			corev1.EnvVarArgs{Name: pulumi.String("GRANTS"), Value: pulumi.String(grantLines(args.Grants))},
 			corev1.EnvVarArgs{Name: pulumi.String("GRANT_PROPAGATION_SECONDS"), Value: pulumi.String(strconv.Itoa(args.GrantPropagationSeconds))})
-		backoffLimit, window = verifyGrantsBackoffLimit, args.GrantPropagationSeconds
+		backoffLimit, window = verifyGrantsBackoffLimit, args.GrantPropagationSeconds+verifyGrantsExtraSeconds
 	}
 	// The NetworkPolicies are part of the wiring too: turning them on must
 	// prove again that the pod still reaches its token.
@@ -302,7 +309,7 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
 		},
 		Spec: jobSpec(backoffLimit, verifyActiveDeadlineSeconds+window, labels, wiring,
-			args.Pods.spec(ksa, args.Pods.container("verify", args.ToolImage, verificationCommand(len(args.Grants) > 0), env))),
+			args.Pods.onDemand().spec(ksa, args.Pods.container("verify", args.ToolImage, verificationCommand(len(args.Grants) > 0), env))),
 	}, slices.Concat(opts, []pulumi.ResourceOption{
 		pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady)),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: seconds(verifyAwaitSeconds + window), Update: seconds(verifyAwaitSeconds + window)}),

@@ -41,11 +41,19 @@ var autopilotSelectorKeys = []string{
 func (c *nodeCluster) autopilotNode(t *testing.T, namespace string) {
 	t.Helper()
 	ctx := context.Background()
+	node, err := c.typed.CoreV1().Nodes().Get(ctx, nodeName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taints := []any{map[string]any{"key": "cloud.google.com/gke-spot", "value": "true", "effect": "NoSchedule"}}
+	for _, taint := range node.Spec.Taints {
+		taints = append(taints, taint)
+	}
 	c.patchNode(t, map[string]any{"metadata": map[string]any{"labels": map[string]any{"cloud.google.com/gke-spot": "true"}},
-		"spec": map[string]any{"taints": []any{map[string]any{"key": "cloud.google.com/gke-spot", "value": "true", "effect": "NoSchedule"}}}})
+		"spec": map[string]any{"taints": taints}})
 	t.Cleanup(func() {
 		c.patchNode(t, map[string]any{"metadata": map[string]any{"labels": map[string]any{"cloud.google.com/gke-spot": nil}},
-			"spec": map[string]any{"taints": nil}})
+			"spec": map[string]any{"taints": node.Spec.Taints}})
 	})
 	name := "autogke-node-affinity-selector-limitation-" + namespace
 	// The namespace may not exist yet: the policy is proven on one of its own.

@@ -254,7 +254,7 @@ func TestTheVerificationJobGivesGrantsTheirWindowAndNoSecondPod(t *testing.T) {
 	}{
 		{"no grants", devFixture(), "600", "4", ""},
 		{"grants with a window of 900 s", withConfig(devFixture(), map[string]string{"gkewi:grants": everyKindOfGrant, "gkewi:grantPropagationSeconds": "900"}),
-			"1500", "0", strings.Join([]string{
+			"1800", "0", strings.Join([]string{
 				"bucket " + devProject + " reports-input roles/storage.objectViewer storage.objects.get,storage.objects.list",
 				"secret " + devProject + " db-password roles/secretmanager.secretAccessor secretmanager.versions.access",
 				"topic " + devProject + " reports-done roles/pubsub.publisher pubsub.topics.publish",
@@ -266,7 +266,7 @@ func TestTheVerificationJobGivesGrantsTheirWindowAndNoSecondPod(t *testing.T) {
 			t.Parallel()
 			job := mustRecord(t, c.config).one(t, jobType, "gkewi-verify")
 			if got := fmt.Sprint(get(job.Inputs, "spec", "activeDeadlineSeconds")); got != c.deadline {
-				t.Errorf("activeDeadlineSeconds %s, want %s: the identity's 600 s and the grants' window", got, c.deadline)
+				t.Errorf("activeDeadlineSeconds %s, want %s: the identity's 600 s, the grants' window and 300 s for the pod's own waits", got, c.deadline)
 			}
 			// pulumi-kubernetes sees a failed Job only when its retries ran out
 			// (components/workload.go, verificationCommand).
@@ -322,5 +322,23 @@ func TestVerifyCommandProvesTheGrantsAtOnce(t *testing.T) {
 				t.Errorf("the check did not prove the 5 grants:\n%s", got.stdout)
 			}
 		})
+	}
+}
+
+// TestTheVerificationFailsAtOnceWhenGcloudRefusesTheCall: a gcloud that
+// does not take the call as gkewi makes it (exit 2, as gcloud's argument
+// errors exit) fails the verification at once, saying so, rather than
+// after the window as a missing grant.
+func TestTheVerificationFailsAtOnceWhenGcloudRefusesTheCall(t *testing.T) {
+	t.Parallel()
+	command, env, _, image := verificationWithGrants(t, 0)
+	image.wrapGcloud(t, `[ "$1" = meta ] && { echo "ERROR: (gcloud) Invalid choice: 'meta'." >&2; exit 2; }`)
+	got := image.run(t, command, env)
+	if got.code == 0 || !strings.Contains(got.stderr, "prove-grants: FAILED: gcloud refused to ask about grant roles/storage.objectViewer") ||
+		!strings.Contains(got.stderr, "Invalid choice: 'meta'") {
+		t.Errorf("a gcloud that refused the call did not fail the verification, naming it: %+v", got)
+	}
+	if sleeps := image.sleepsAsked(t); len(sleeps) != 0 {
+		t.Errorf("the verification waited %v for a call that gcloud refuses", sleeps)
 	}
 }

@@ -97,6 +97,19 @@ func (e *imageEnv) install(t *testing.T, tool string) {
 	}
 }
 
+// wrapGcloud puts before the stub gcloud a shell snippet that sees its
+// arguments first, as a gcloud that differs from the stub would.
+func (e *imageEnv) wrapGcloud(t *testing.T, snippet string) {
+	t.Helper()
+	path := filepath.Join(e.bin, "gcloud")
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+snippet+"\nexec "+gcloudStub(t)+" \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // withoutGcloud removes gcloud from the PATH, as in an image that lacks it.
 func (e *imageEnv) withoutGcloud(t *testing.T) *imageEnv {
 	t.Helper()

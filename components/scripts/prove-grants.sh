@@ -6,13 +6,24 @@
 # sh, coreutils, grep, sed and gcloud.
 set -u
 
-# call asks a Google API as this pod, through gcloud's generic method caller:
+# ask asks a Google API as this pod, through gcloud's generic method caller:
 # gcloud has no command of its own for testIamPermissions. Its flags are made
 # from the API's request message (googlecloudsdk/command_lib/util/apis/
-# arg_marshalling.py), --collection must come before the method, and
+# arg_marshalling.py), and --collection must come before the method. It
+# writes down when gcloud refused the call itself (exit 2: a flag or method
+# that this gcloud does not know), which no waiting mends. Its stdin is not
+# the list of grants that the loop below reads.
+ask() {
+  gcloud meta apis methods call "$@" </dev/null
+  code=$?
+  [ "${code}" -ne 2 ] || : >"${refused}"
+  return "${code}"
+}
+
+# call prints the permissions that a testIamPermissions answers, one a line:
 # value() joins a list with ';'.
 call() {
-  gcloud meta apis methods call "$@" --format='value(permissions)' | tr ';' '\n'
+  ask "$@" --format='value(permissions)' | tr ';' '\n'
 }
 
 # granted prints which of PERMISSIONS (comma-separated) this pod holds on the
@@ -31,7 +42,7 @@ granted() { # KIND PROJECT NAME PERMISSIONS
   dataset)
     # BigQuery has no testIamPermissions for datasets. Reading the dataset's
     # metadata needs bigquery.datasets.get and nothing else.
-    gcloud meta apis methods call --collection=bigquery.datasets get --projectId="$2" --datasetId="$3" \
+    ask --collection=bigquery.datasets get --projectId="$2" --datasetId="$3" \
       --datasetView=metadata --format='value(id)' >/dev/null && echo "$4"
     ;;
   esac
@@ -56,9 +67,11 @@ missing() { # PERMISSIONS GRANTED
 }
 
 # A new grant takes effect within minutes, so a missing permission is asked
-# for again every 10 seconds until the window closes: by the clock, or by the
-# count of waits, whichever ends first.
+# for again every 10 seconds until the window closes: by the clock, which in
+# a pod ends it first, since every round takes more than its 10 seconds; the
+# count of waits ends it where sleep returns at once, as in the tests.
 errors=$(mktemp)
+refused="${errors}.refused"
 window="${GRANT_PROPAGATION_SECONDS:-0}"
 deadline=$(($(date +%s) + window))
 waits=$((window / 10))
@@ -66,14 +79,21 @@ while read -r kind project name role permissions; do
   [ -n "${kind}" ] || continue
   while :; do
     lacking=$(missing "${permissions}" "$(granted "${kind}" "${project}" "${name}" "${permissions}" 2>"${errors}")")
+    answer=$(tail -n 1 "${errors}")
     [ -n "${lacking}" ] || break
+    if [ -e "${refused}" ]; then
+      cat "${errors}" >&2
+      echo "prove-grants: FAILED: gcloud refused to ask about grant ${role} on the ${kind} ${project}/${name}:" >&2
+      echo "this image's gcloud does not take \`gcloud meta apis methods call\` as gkewi calls it." >&2
+      exit 1
+    fi
     if [ "${waits}" -le 0 ] || [ "$(date +%s)" -ge "${deadline}" ]; then
       cat "${errors}" >&2
       echo "prove-grants: FAILED: grant ${role} on the ${kind} ${project}/${name}: the job's identity lacks ${lacking} after ${window}s." >&2
       echo "Inspect the binding with: $(inspect "${kind}" "${project}" "${name}")" >&2
       exit 1
     fi
-    echo "prove-grants: ${role} on the ${kind} ${project}/${name}: ${lacking} not granted yet, asking again in 10s"
+    echo "prove-grants: ${role} on the ${kind} ${project}/${name}: ${lacking} not granted yet${answer:+ (${answer})}, asking again in 10s"
     sleep 10
     waits=$((waits - 1))
   done

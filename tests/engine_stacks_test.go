@@ -400,9 +400,18 @@ func (w *engineWorld) failedVerificationThenRecovery(t *testing.T) {
 		t.Fatalf("up without a token did not fail naming the verification Job and the wait's hint: %v", err)
 	}
 	w.metadata.refuseTokensIn(config["gkewi:namespace"], false)
+	w.recoverAndDestroy(t, stack, before, "tokens")
+}
+
+// recoverAndDestroy: once what failed the verification is mended (with),
+// the next `up` replaces the failed Job, and it alone, and succeeds; then
+// the stack is destroyed cleanly.
+func (w *engineWorld) recoverAndDestroy(t *testing.T, stack auto.Stack, before map[string]gcpThing, with string) {
+	t.Helper()
+	ctx := context.Background()
 	up, err := stack.Up(ctx)
 	if err != nil {
-		t.Fatalf("the next up, with tokens, failed: %v\n%s", err, up.StdOut)
+		t.Fatalf("the next up, with %s, failed: %v\n%s", with, err, up.StdOut)
 	}
 	if changes := up.Summary.ResourceChanges; changes == nil || (*changes)[string(apitype.OpReplace)] != 1 {
 		t.Errorf("the next up did not replace the failed Job, and it alone: %v", changes)
@@ -448,19 +457,7 @@ func (w *engineWorld) unprovenGrantThenRecovery(t *testing.T) {
 		}
 	}
 	w.metadata.holdIn(config["gkewi:namespace"], env["GRANTS"])
-	up, err := stack.Up(ctx)
-	if err != nil {
-		t.Fatalf("the next up, with the grant, failed: %v\n%s", err, up.StdOut)
-	}
-	if changes := up.Summary.ResourceChanges; changes == nil || (*changes)[string(apitype.OpReplace)] != 1 {
-		t.Errorf("the next up did not replace the failed Job, and it alone: %v", changes)
-	}
-	w.checkVerified(t, stack)
-	state := exportedState(t, stack)
-	if _, err := stack.Destroy(ctx); err != nil {
-		t.Fatalf("destroy failed: %v", err)
-	}
-	w.checkDestroyed(t, state, before)
+	w.recoverAndDestroy(t, stack, before, "the grant")
 }
 
 // devAs is the dev fixture with names of a scenario's own, so that its

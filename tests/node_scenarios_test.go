@@ -38,17 +38,12 @@ func TestNode(t *testing.T) {
 	dev := mustRecord(t, devFixture())
 	grants := mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:grants": everyKindOfGrant, "gkewi:grantPropagationSeconds": "30"}))
 	t.Run("scenarios", func(t *testing.T) {
-		for name, scenario := range map[string]func(*testing.T, *nodeCluster, *devObjects){
+		c.runScenarios(t, grants, "g-", map[string]nodeScenario{
 			"every grant is proven":                         everyGrantIsProven,
 			"a grant that never takes effect fails the Job": aGrantNeverTakesEffect,
 			"a grant that takes effect late is waited for":  aGrantTakesEffectLate,
-		} {
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				scenario(t, c, c.devIn(t, grants, "g-"+slug(name)))
-			})
-		}
-		for name, scenario := range map[string]func(*testing.T, *nodeCluster, *devObjects){
+		})
+		c.runScenarios(t, dev, "s-", map[string]nodeScenario{
 			"the metadata server refuses 3 times, then answers":  metadataRefusesThreeTimes,
 			"the metadata server never answers":                  metadataNeverAnswers,
 			"the pod acts as the wrong account":                  wrongAccount,
@@ -57,14 +52,23 @@ func TestNode(t *testing.T) {
 			"the schedule fires once and Forbid holds":           scheduleFiresAndForbidHolds,
 			"an evicted pod does not count against backoffLimit": evictionIsNotAFailure,
 			"PodSecurity admits ours and refuses a violation":    podSecurityAdmission,
-		} {
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				scenario(t, c, c.devIn(t, dev, "s-"+slug(name)))
-			})
-		}
+		})
 	})
 	t.Logf("node Ready after %s; the tier took %s", c.readyAfter.Round(time.Second), time.Since(started).Round(time.Second))
+}
+
+// nodeScenario runs on a recording's objects, moved to a namespace of its own.
+type nodeScenario func(*testing.T, *nodeCluster, *devObjects)
+
+// runScenarios runs each scenario in parallel, on rec's objects in a
+// namespace named from prefix and the scenario's name.
+func (c *nodeCluster) runScenarios(t *testing.T, rec *recorder, prefix string, scenarios map[string]nodeScenario) {
+	for name, scenario := range scenarios {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			scenario(t, c, c.devIn(t, rec, prefix+slug(name)))
+		})
+	}
 }
 
 // slug is a namespace name made from a scenario's name.

@@ -13,13 +13,16 @@ import (
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 )
 
 // Autopilot on the node tier. The one node becomes, for the pods of one
-// namespace, what an Autopilot Spot node is to them: labelled and tainted
-// cloud.google.com/gke-spot=true:NoSchedule, so that a pod without the
-// toleration that Autopilot adds stays Pending; and behind GKE Warden's
+// namespace, what an Autopilot node is to them: labelled
+// cloud.google.com/gke-spot=true and, while the CronJob's job runs, tainted
+// so (NoSchedule), so that a pod without the toleration that Autopilot adds
+// stays Pending; and behind GKE Warden's
 // autogke-node-affinity-selector-limitation, which refuses a pod that
 // selects any label outside Autopilot's list ("If not using workload
 // separation, node selector is not allowed on labels with keys: ...;
@@ -36,24 +39,16 @@ var autopilotSelectorKeys = []string{
 	"cloud.google.com/gke-spot", "cloud.google.com/compute-class",
 }
 
-// autopilotNode makes the node an Autopilot Spot node to the pods of
-// namespace, until the test ends.
+// autopilotNode makes the node an Autopilot node to the pods of namespace,
+// until the test ends: labelled as a Spot node, behind the Warden stand-in.
+// It is tainted as one only while spotJob runs, since the verification runs
+// on demand, which this one node must stand for too.
 func (c *nodeCluster) autopilotNode(t *testing.T, namespace string) {
 	t.Helper()
 	ctx := context.Background()
-	node, err := c.typed.CoreV1().Nodes().Get(ctx, nodeName, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	taints := []any{map[string]any{"key": "cloud.google.com/gke-spot", "value": "true", "effect": "NoSchedule"}}
-	for _, taint := range node.Spec.Taints {
-		taints = append(taints, taint)
-	}
-	c.patchNode(t, map[string]any{"metadata": map[string]any{"labels": map[string]any{"cloud.google.com/gke-spot": "true"}},
-		"spec": map[string]any{"taints": taints}})
+	c.patchNode(t, map[string]any{"metadata": map[string]any{"labels": map[string]any{spotLabel: "true"}}})
 	t.Cleanup(func() {
-		c.patchNode(t, map[string]any{"metadata": map[string]any{"labels": map[string]any{"cloud.google.com/gke-spot": nil}},
-			"spec": map[string]any{"taints": node.Spec.Taints}})
+		c.patchNode(t, map[string]any{"metadata": map[string]any{"labels": map[string]any{spotLabel: nil}}})
 	})
 	name := "autogke-node-affinity-selector-limitation-" + namespace
 	// The namespace may not exist yet: the policy is proven on one of its own.
@@ -126,6 +121,40 @@ func (c *nodeCluster) waitForWarden(t *testing.T, namespace string) {
 		_, err := c.typed.CoreV1().Pods(namespace).Create(context.Background(), probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		return err != nil && strings.Contains(err.Error(), "autogke-node-affinity-selector-limitation")
 	})
+}
+
+// spotLabel is what Autopilot's Spot nodes are labelled and tainted with.
+const spotLabel = "cloud.google.com/gke-spot"
+
+// spotJob runs a Job made from the CronJob cronName of namespace, as the
+// CronJob controller makes one, while the node is tainted as a Spot node,
+// and waits until it completes: only pods that select the node and tolerate
+// the taint, as Autopilot's Spot Pods do, get to run.
+func (c *nodeCluster) spotJob(t *testing.T, namespace, cronName string) {
+	t.Helper()
+	ctx := context.Background()
+	node, err := c.typed.CoreV1().Nodes().Get(ctx, nodeName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taints := []any{map[string]any{"key": spotLabel, "value": "true", "effect": "NoSchedule"}}
+	for _, taint := range node.Spec.Taints {
+		taints = append(taints, taint)
+	}
+	c.patchNode(t, map[string]any{"spec": map[string]any{"taints": taints}})
+	defer c.patchNode(t, map[string]any{"spec": map[string]any{"taints": node.Spec.Taints}})
+	live, err := c.typed.BatchV1().CronJobs(namespace).Get(ctx, cronName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	object, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.apply(t, jobFromTemplate(&unstructured.Unstructured{Object: object}, "spot-run"))
+	if err := c.waitForJob(t, namespace, "spot-run"); err != nil {
+		t.Fatalf("the CronJob's job did not run on the Spot node: %v\n%s", err, c.podReport(t, namespace, "spot-run"))
+	}
 }
 
 // patchNode merges patch into the node.

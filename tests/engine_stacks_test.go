@@ -186,7 +186,11 @@ func TestEngineStacks(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			config := stackConfig(t, name)
 			w.seed(t, name, config)
-			w.lifecycle(t, name, config)
+			var changes []change
+			if config["gkewi:autopilot"] == "true" {
+				changes = append(changes, w.cronJobRunsOnSpot)
+			}
+			w.lifecycle(t, name, config, changes...)
 		})
 	}
 	t.Run("a YAML consumer", w.yamlConsumer)
@@ -458,6 +462,12 @@ func (w *engineWorld) unprovenGrantThenRecovery(t *testing.T) {
 	}
 	w.metadata.holdIn(config["gkewi:namespace"], env["GRANTS"])
 	w.recoverAndDestroy(t, stack, before, "the grant")
+}
+
+// cronJobRunsOnSpot: the CronJob's job, as the engine applied it and the
+// Warden stand-in left it, runs on a node tainted as Autopilot's Spot nodes.
+func (w *engineWorld) cronJobRunsOnSpot(t *testing.T, _ auto.Stack, config map[string]string) {
+	w.spotJob(t, config["gkewi:namespace"], config["gkewi:cronJobName"])
 }
 
 // devAs is the dev fixture with names of a scenario's own, so that its

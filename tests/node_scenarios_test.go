@@ -118,6 +118,9 @@ func (c *nodeCluster) verifyStack(t *testing.T, stack string) {
 	if waited < 0 || verified < waited {
 		t.Errorf("the pod did not wait for its identity and then verify it:\n%s", logs)
 	}
+	if stackConfig(t, stack)["gkewi:autopilot"] == "true" {
+		c.spotJob(t, verify.GetNamespace(), namedObject(rec.byType(cronJobType)[0], stack).GetName())
+	}
 }
 
 // devObjects are the dev fixture's objects, moved to a namespace of a

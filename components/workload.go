@@ -62,8 +62,16 @@ type workloadArgs struct {
 	NodesReady []pulumi.Resource
 }
 
-// workloadArgs is what this part takes from the component's arguments.
-func (args WorkloadIdentityCronJobArgs) workloadArgs(id *identity, cl *cluster) workloadArgs {
+// newWorkloadArgs is what this part takes from the component's arguments.
+// It is a function, not a method of WorkloadIdentityCronJobArgs, on purpose:
+// a package that names a type reads the types in the signatures of its
+// methods, and this one leads to corev1.ContainerArgs, then to
+// pulumi.AnyOutput, whose methods name every builtin output type. Each
+// package that reaches AnyOutput compiles about 25,000 instantiations of
+// pulumix.Output (29 MB, 3 s here), so stacks and tests, which name the
+// arguments, would pay that on every edit in components
+// (TestNamingTheArgumentsStaysCheap).
+func newWorkloadArgs(args WorkloadIdentityCronJobArgs, id *identity, cl *cluster) workloadArgs {
 	return workloadArgs{
 		Namespace:                args.Namespace,
 		CreateNamespace:          *args.CreateNamespace,

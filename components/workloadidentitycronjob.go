@@ -105,7 +105,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		return nil, err
 	}
 
-	wl, err := newWorkload(ctx, name, a.workloadArgs(id, cl), parts)
+	wl, err := newWorkload(ctx, name, newWorkloadArgs(a, id, cl), parts)
 	if err != nil {
 		return nil, err
 	}

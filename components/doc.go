@@ -2,12 +2,12 @@
 // that gives a Kubernetes CronJob on a private GKE cluster a Google identity
 // through Workload Identity, so that no service-account key file ever exists.
 //
-// Another Go Pulumi program calls NewWorkloadIdentityCronJob. Its examples
-// in example_test.go run as tests under Pulumi's mocks, so they cannot drift
-// from the code: ExampleNewWorkloadIdentityCronJob (a new private cluster),
-// ExampleNewWorkloadIdentityCronJob_existingCluster and
-// ExampleNewWorkloadIdentityCronJob_direct (no GSA). `go doc -http` and
-// pkg.go.dev show them with their output; `go doc` prints this paragraph.
+// Another Go Pulumi program calls NewWorkloadIdentityCronJob; the README's
+// "Reusing the component from Go" shows a whole program. That program is
+// goUsage in tests/go_usage_test.go, which runs it under Pulumi's mocks and
+// keeps the README's copy the same, so it cannot drift from the code. It is
+// not an Example here: an example in this directory is a test binary of its
+// own, which every `go test ./...` would link with the whole SDK.
 //
 // The constructor validates its arguments before it registers anything, then
 // builds the parts in dependency order: the Google APIs, the network, the

@@ -3,7 +3,9 @@
 // that follows, for gkewi's program (in components/, linked as the Makefile
 // links it) and for the bare program in floor/ (an edit in its own main
 // package, default flags); then an edit in components/ and the test run that
-// follows, as `make test` runs it. It prints the medians.
+// follows, as `make test` runs it; and `go test -count=1 ./...` with nothing
+// edited, the test loop as the issue that asked for this bench measured it.
+// It prints the medians.
 package main
 
 import (
@@ -82,10 +84,13 @@ func (b *bench) cleanup() {
 	os.RemoveAll(b.out)
 }
 
-// timed runs a go command in dir with GOFLAGS, after an edit of editDir.
+// timed runs a go command in dir with GOFLAGS, after an edit of editDir
+// (none when editDir is empty).
 func (b *bench) timed(editDir, pkg, dir, goflags string, args ...string) (float64, error) {
-	if err := b.edit(editDir, pkg); err != nil {
-		return 0, err
+	if editDir != "" {
+		if err := b.edit(editDir, pkg); err != nil {
+			return 0, err
+		}
 	}
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
@@ -97,49 +102,56 @@ func (b *bench) timed(editDir, pkg, dir, goflags string, args ...string) (float6
 	return time.Since(started).Seconds(), nil
 }
 
+// loop is one of the measured loops: a timed command, and the medians of
+// its rounds.
+type loop struct {
+	run    func() (float64, error)
+	rounds []float64
+}
+
 func (b *bench) run(rounds int) error {
 	components := filepath.Join(b.root, "components")
-	program := func() (float64, error) {
+	program := &loop{run: func() (float64, error) {
 		return b.timed(components, "components", b.root, b.goflags, "build", "-o", filepath.Join(b.out, "gkewi"), ".")
-	}
-	floor := func() (float64, error) {
+	}}
+	floor := &loop{run: func() (float64, error) {
 		return b.timed(b.floor, "main", b.floor, "", "build", "-o", filepath.Join(b.out, "floor"), ".")
-	}
-	tests := func() (float64, error) {
+	}}
+	edited := &loop{run: func() (float64, error) {
 		return b.timed(components, "components", b.root, b.goflags, "test", "./...")
-	}
-	// Unmeasured: fills the build cache for all three.
-	for _, warm := range []func() (float64, error){program, floor, tests} {
-		if _, err := warm(); err != nil {
+	}}
+	// The issue's test loop: nothing edited since the run before it, every
+	// test run again.
+	warm := &loop{run: func() (float64, error) {
+		return b.timed("", "", b.root, b.goflags, "test", "-count=1", "./...")
+	}}
+	loops := []*loop{program, floor, edited, warm}
+	// Unmeasured: fills the build cache for all of them.
+	for _, l := range loops {
+		if _, err := l.run(); err != nil {
 			return err
 		}
 	}
-	var programs, floors, testRuns []float64
 	for range rounds {
-		p, err := program()
-		if err != nil {
-			return err
+		for _, l := range loops {
+			seconds, err := l.run()
+			if err != nil {
+				return err
+			}
+			l.rounds = append(l.rounds, seconds)
 		}
-		f, err := floor()
-		if err != nil {
-			return err
-		}
-		t, err := tests()
-		if err != nil {
-			return err
-		}
-		programs, floors, testRuns = append(programs, p), append(floors, f), append(testRuns, t)
 	}
-	p, f, t := median(programs), median(floors), median(testRuns)
+	p, f, w, e := median(program.rounds), median(floor.rounds), median(warm.rounds), median(edited.rounds)
 	fmt.Printf(`gkewi bench: median of %d rounds (%d cores, %s, GOFLAGS=%s for gkewi)
 | loop | gkewi | floor | ratio | goal |
 |---|---|---|---|---|
 | one-line edit in components/ → go build | %.2f s | %.2f s | %.2f× | ≤ %.2f× %s |
-| one-line edit in components/ → go test ./... | %.2f s | | | ≤ %.1f s %s |
-rounds: build %s; floor %s; test %s
+| go test -count=1 ./..., nothing edited | %.2f s | | | ≤ %.1f s %s |
+| one-line edit in components/ → go test ./... | %.2f s | | | |
+rounds: build %s; floor %s; warm test %s; edit → test %s
 `, rounds, runtime.NumCPU(), runtime.Version(), b.goflags,
-		p, f, p/f, buildGoal, mark(p/f <= buildGoal), t, testGoal, mark(t <= testGoal),
-		list(programs), list(floors), list(testRuns))
+		p, f, p/f, buildGoal, mark(p/f <= buildGoal), w, testGoal, mark(w <= testGoal), e,
+		list(program.rounds), list(floor.rounds), list(warm.rounds), list(edited.rounds))
 	return nil
 }
 

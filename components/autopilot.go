@@ -2,9 +2,10 @@ package components
 
 import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
-	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/gkewi/gkewi/components/workload"
 )
 
 // The requests of every container of the job's pods. Autopilot bills
@@ -15,8 +16,6 @@ const (
 	DefaultCPURequest                       = "100m"
 	DefaultMemoryRequest                    = "256Mi"
 	DefaultAutopilotEphemeralStorageRequest = "256Mi"
-	cpuLimit                                = "1"
-	memoryLimit                             = "512Mi"
 )
 
 // Autopilot's bounds for the general-purpose class on a cluster that
@@ -33,12 +32,6 @@ var (
 	autopilotMaxGiBPerVCPU       = 6.5
 	bytesPerGiB            int64 = 1 << 30
 )
-
-// Spot Pods on Autopilot: the pod selects Spot nodes by this label, and
-// Autopilot taints them so; the pod carries the toleration that Autopilot
-// would add, so that what gkewi sends is what Autopilot keeps
-// (cloud.google.com/kubernetes-engine/docs/how-to/autopilot-spot-pods).
-const spotLabel = "cloud.google.com/gke-spot"
 
 // nodePoolOnlyKeys have no meaning on Autopilot, whose nodes Google manages.
 var nodePoolOnlyKeys = []string{"nodePoolName", "machineType", "nodeCount", "diskSizeGb", "diskType"}
@@ -66,8 +59,8 @@ func (v *validator) autopilot(given WorkloadIdentityCronJobArgs) {
 // requests checks what each container requests: within its limits, and on
 // Autopilot within what Autopilot keeps as it is.
 func (v *validator) requests(a WorkloadIdentityCronJobArgs) {
-	cpu, cpuOK := v.quantity("cpuRequest", a.CPURequest, resource.MustParse(cpuLimit))
-	memory, memoryOK := v.quantity("memoryRequest", a.MemoryRequest, resource.MustParse(memoryLimit))
+	cpu, cpuOK := v.quantity("cpuRequest", a.CPURequest, resource.MustParse(workload.CPULimit))
+	memory, memoryOK := v.quantity("memoryRequest", a.MemoryRequest, resource.MustParse(workload.MemoryLimit))
 	ephemeral, ephemeralOK := v.quantity("ephemeralStorageRequest", a.EphemeralStorageRequest, resource.Quantity{})
 	if !a.EnableAutopilot {
 		return
@@ -108,32 +101,6 @@ func (v *validator) quantity(key, value string, limit resource.Quantity) (q reso
 	return q, false
 }
 
-// containerResources are every job container's requests and limits.
-func containerResources(cpu, memory, ephemeral string) *corev1.ResourceRequirementsArgs {
-	requests := pulumi.StringMap{"cpu": pulumi.String(cpu), "memory": pulumi.String(memory)}
-	if ephemeral != "" {
-		requests["ephemeral-storage"] = pulumi.String(ephemeral)
-	}
-	return &corev1.ResourceRequirementsArgs{
-		Requests: requests,
-		Limits:   pulumi.StringMap{"cpu": pulumi.String(cpuLimit), "memory": pulumi.String(memoryLimit)},
-	}
-}
-
-// placement is where the job's pods run: on Standard, on the nodes with the
-// GKE metadata server, the only ones where a pod gets its identity; on
-// Autopilot, which refuses that selector because every node has the
-// server, anywhere, or on Spot nodes with their toleration.
-type placement struct {
-	autopilot, spot bool
-}
-
-// onDemand is the placement off Spot capacity.
-func (s podShape) onDemand() podShape {
-	s.spot = false
-	return s
-}
-
 // ephemeralStorageRequest is the local storage that each container
 // requests: as given, or Autopilot's default for an existing cluster that
 // the preflight found to be Autopilot.
@@ -142,42 +109,6 @@ func ephemeralStorageRequest(args WorkloadIdentityCronJobArgs, cl *cluster) stri
 		return orDefault(args.EphemeralStorageRequest, DefaultAutopilotEphemeralStorageRequest)
 	}
 	return args.EphemeralStorageRequest
-}
-
-// selector is the pods' node selector.
-func (p placement) selector() map[string]string {
-	switch {
-	case !p.autopilot:
-		return map[string]string{MetadataServerNodeLabel: "true"}
-	case p.spot:
-		return map[string]string{spotLabel: "true"}
-	}
-	return nil
-}
-
-// toleration is the pods' one toleration, if any.
-func (p placement) toleration() map[string]string {
-	if !p.autopilot || !p.spot {
-		return nil
-	}
-	return map[string]string{"key": spotLabel, "operator": "Equal", "value": "true", "effect": "NoSchedule"}
-}
-
-func (p placement) nodeSelector() pulumi.StringMap {
-	if selector := p.selector(); selector != nil {
-		return pulumi.ToStringMap(selector)
-	}
-	return nil
-}
-
-func (p placement) tolerations() corev1.TolerationArray {
-	t := p.toleration()
-	if t == nil {
-		return nil
-	}
-	return corev1.TolerationArray{corev1.TolerationArgs{
-		Key: pulumi.String(t["key"]), Operator: pulumi.String(t["operator"]), Value: pulumi.String(t["value"]), Effect: pulumi.String(t["effect"]),
-	}}
 }
 
 // autopilotCluster is an Autopilot cluster's arguments: the Standard

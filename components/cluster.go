@@ -165,7 +165,7 @@ func useNamedCluster(ctx *pulumi.Context, name string, args namedClusterArgs, pa
 	live := args.Live
 	// Nothing here calls a Google API: the preflight has looked the cluster up.
 	local := partOptions{parent: parts.parent}
-	kubeconfig, provider, err := gkeProvider(ctx, name, pulumi.Any(live.access), args.Auth, args.DeleteUnreachable, local)
+	kubeconfig, provider, err := gkeProvider(ctx, name, pulumi.ToOutput(live.access), args.Auth, args.DeleteUnreachable, local)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +262,7 @@ func newCluster(ctx *pulumi.Context, name string, args clusterArgs, parts partOp
 		func(v []any) any {
 			return clusterAccess{Project: args.Project, Location: args.Location, Name: v[0].(string),
 				Endpoint: v[1].(string), CACertificate: v[2].(string)}
-		}).(pulumi.AnyOutput)
+		})
 	kubeconfig, provider, err := gkeProvider(ctx, name, access, args.Auth, args.DeleteUnreachable, parts, routes...)
 	if err != nil {
 		return nil, err

@@ -1,12 +1,13 @@
 package components
 
 import (
-	_ "embed"
 	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gkewi/gkewi/components/scripts"
 )
 
 // clusterAccess is what a kubeconfig for one GKE cluster is made of.
@@ -53,12 +54,6 @@ func (c clusterAccess) pluginKubeconfig() string {
 `)
 }
 
-// execCredentialScript prints the access token of the environment as an
-// ExecCredential.
-//
-//go:embed scripts/exec-credential.sh
-var execCredentialScript string
-
 // tokenKubeconfig authenticates with the access token that the environment
 // holds when the Kubernetes provider runs: client-go runs the exec
 // credential with the provider's environment, which is the Pulumi CLI's. So
@@ -75,7 +70,7 @@ func (c clusterAccess) tokenKubeconfig() string {
       args:
       - -c
       - |
-` + indent(execCredentialScript, "        ") + `      - gkewi-exec-credential
+` + indent(scripts.ExecCredential, "        ") + `      - gkewi-exec-credential
       interactiveMode: Never
 `)
 }
@@ -94,8 +89,11 @@ func indent(text, prefix string) string {
 // gkeProvider is a Kubernetes provider for a GKE cluster, authenticated the
 // way auth says, and the cluster's plugin kubeconfig, which is the one users
 // get. Neither holds a token. Both are secret: they name the cluster's
-// endpoint and CA.
-func gkeProvider(ctx *pulumi.Context, name string, access pulumi.AnyOutput, auth string, deleteUnreachable *bool,
+// endpoint and CA. access holds a clusterAccess; it is a pulumi.Output, not
+// the pulumi.AnyOutput that it is, because a package that names AnyOutput
+// compiles every builtin output type's pulumix.Output again (3 s of every
+// edit here: TestEditingTheComponentStaysCheap).
+func gkeProvider(ctx *pulumi.Context, name string, access pulumi.Output, auth string, deleteUnreachable *bool,
 	parts partOptions, reachableAfter ...pulumi.Resource,
 ) (pulumi.StringOutput, *kubernetes.Provider, error) {
 	userKubeconfig := secretString(access.ApplyT(func(c any) string { return c.(clusterAccess).pluginKubeconfig() }))

@@ -123,7 +123,7 @@ func (a WorkloadIdentityCronJobArgs) validate(name string, given WorkloadIdentit
 	v.requests(a)
 	v.image(a.Image)
 	// The default command is built from the project, which has its own rule.
-	// A command given as an Output is checked once known, by newWorkload.
+	// A command given as an Output is checked once known, by jobCommand.
 	if command, ok := plainStrings(given.Command); ok {
 		v.command(command)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gkewi/gkewi/components/workload"
 )
 
 // WorkloadIdentityCronJob is a CronJob on GKE that acts as a Google identity
@@ -105,7 +107,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		return nil, err
 	}
 
-	wl, err := newWorkload(ctx, name, newWorkloadArgs(a, id, cl), parts)
+	wl, err := workload.New(ctx, name, newWorkloadArgs(name, a, id, cl), parts.local()...)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +123,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	c.Namespace = wl.Namespace
 	c.KubernetesServiceAccount = wl.KubernetesServiceAccount
 	c.CronJobName = wl.CronJobName
-	c.VerifyCommand = verifyCommand(a.Namespace, a.KubernetesServiceAccount, toolImage(a.Image), id.Account, a.grantsWithProjects(), wl.Placement)
+	c.VerifyCommand = workload.VerifyCommand(a.Namespace, a.KubernetesServiceAccount, toolImage(a.Image), id.Account, grantLines(a.grantsWithProjects()), wl.Placement)
 	c.RunNowCommand = pulumi.String(runNowCommand(a.Namespace, a.CronJobName, *a.ActiveDeadlineSeconds)).ToStringOutput()
 	c.MetadataServerLogFilter = pulumi.String(metadataServerLogFilter(a.ClusterProject, a.clusterLocation(), a.ClusterName)).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, c.Outputs()); err != nil {

@@ -1,4 +1,4 @@
-package components
+package workload
 
 import (
 	"fmt"
@@ -34,7 +34,7 @@ const (
 // nothing, and, when asked, lets them reach only DNS, the GKE metadata
 // server and Google's APIs. They select the job's pods alone, so that a
 // namespace that other workloads share keeps its own rules.
-func newNetworkPolicies(ctx *pulumi.Context, name string, args workloadArgs, namespace pulumi.StringOutput,
+func newNetworkPolicies(ctx *pulumi.Context, name string, args Args, namespace pulumi.StringOutput,
 	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
 ) ([]pulumi.Resource, error) {
 	type wanted struct {
@@ -46,7 +46,7 @@ func newNetworkPolicies(ctx *pulumi.Context, name string, args workloadArgs, nam
 		specs = append(specs, wanted{"-deny-ingress", "Ingress", nil})
 	}
 	if args.RestrictEgress != "" {
-		specs = append(specs, wanted{"-restrict-egress", "Egress", egressRules(googleAPIsEndpoints[args.RestrictEgress].cidr, args.Pods.autopilot)})
+		specs = append(specs, wanted{"-restrict-egress", "Egress", egressRules(args.APIsCIDR, args.Placement.Autopilot)})
 	}
 	var policies []pulumi.Resource
 	for _, spec := range specs {

@@ -1,6 +1,7 @@
-package components
+package workload
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gkewi/gkewi/components/scripts"
 )
 
 // GSAAnnotation tells the GKE metadata server which GSA a KSA acts as.
@@ -25,7 +28,10 @@ const JobContainerName = "batch"
 // PodSecurityLevel is the Pod Security Standard the namespace enforces.
 const PodSecurityLevel = "restricted"
 
-type workloadArgs struct {
+// Args are what the workload takes from the component's arguments
+// (newWorkloadArgs in the component). They hold no Kubernetes type of the
+// SDK, and nothing here is a method of them: see the package's doc.
+type Args struct {
 	// Provider talks to the cluster.
 	Provider                            *kubernetes.Provider
 	Namespace, KubernetesServiceAccount string
@@ -46,14 +52,19 @@ type workloadArgs struct {
 	ToolImage string
 	Command   pulumi.StringArrayInput
 	Verify    bool
-	// Grants, their projects filled in, are proven by the verification,
-	// which gives them GrantPropagationSeconds to take effect.
-	Grants                  []Grant
+	// Grants are the grants that the verification proves, one a line, as
+	// prove-grants.sh reads them (empty: none); it gives them
+	// GrantPropagationSeconds to take effect.
+	Grants                  string
 	GrantPropagationSeconds int
-	// Pods is what every pod of the job is made of.
-	Pods           podShape
-	DenyIngress    bool
-	RestrictEgress string
+	// Placement is where the pods run, and Requests what each of their
+	// containers requests.
+	Placement   Placement
+	Requests    Requests
+	DenyIngress bool
+	// RestrictEgress is the component's option, and APIsCIDR where Google's
+	// APIs answer with it.
+	RestrictEgress, APIsCIDR string
 	// IdentityReady must exist before the first job runs, or the job meets
 	// a missing binding or role and gets HTTP 403; ImagePullable, or its
 	// image cannot be pulled.
@@ -62,63 +73,21 @@ type workloadArgs struct {
 	NodesReady []pulumi.Resource
 }
 
-// newWorkloadArgs is what this part takes from the component's arguments.
-// It is a function, not a method of WorkloadIdentityCronJobArgs, on purpose:
-// a package that names a type reads the types in the signatures of its
-// methods, and this one leads to corev1.ContainerArgs, then to
-// pulumi.AnyOutput, whose methods name every builtin output type. Each
-// package that reaches AnyOutput compiles about 25,000 instantiations of
-// pulumix.Output (29 MB, 3 s here), so stacks and tests, which name the
-// arguments, would pay that on every edit in components
-// (TestNamingTheArgumentsStaysCheap).
-func newWorkloadArgs(args WorkloadIdentityCronJobArgs, id *identity, cl *cluster) workloadArgs {
-	return workloadArgs{
-		Namespace:                args.Namespace,
-		CreateNamespace:          *args.CreateNamespace,
-		KubernetesServiceAccount: args.KubernetesServiceAccount,
-		CreateKSA:                *args.CreateKubernetesServiceAccount,
-		GSAEmail:                 id.GSAEmail,
-		AnnotateKSA:              args.IdentityMode == Impersonation,
-		Account:                  id.Account,
-		WorkloadIdentityMember:   id.WorkloadIdentityMember,
-		CronJobName:              args.CronJobName,
-		Schedule:                 args.Schedule,
-		TimeZone:                 args.TimeZone,
-		ConcurrencyPolicy:        args.ConcurrencyPolicy,
-		StartingDeadlineSeconds:  *args.StartingDeadlineSeconds,
-		BackoffLimit:             *args.BackoffLimit,
-		ActiveDeadlineSeconds:    *args.ActiveDeadlineSeconds,
-		Image:                    args.Image,
-		ToolImage:                toolImage(args.Image),
-		Command:                  args.Command,
-		Verify:                   *args.Verify,
-		Grants:                   args.grantsWithProjects(),
-		GrantPropagationSeconds:  *args.GrantPropagationSeconds,
-		Pods: podShape{
-			placement: placement{autopilot: cl.Autopilot, spot: args.EnableAutopilot && (args.Spot || *args.Preemptible)},
-			resources: containerResources(args.CPURequest, args.MemoryRequest, ephemeralStorageRequest(args, cl)),
-		},
-		DenyIngress:    *args.DenyIngress,
-		RestrictEgress: args.RestrictEgress,
-		Provider:       cl.KubernetesProvider,
-		IdentityReady:  id.Grants,
-		ImagePullable:  cl.ImagePullable,
-		NodesReady:     cl.NodesReady,
-	}
-}
-
-type workload struct {
+// Workload is what the workload made.
+type Workload struct {
 	Namespace, KubernetesServiceAccount, CronJobName pulumi.StringOutput
 	// Placement is where the job's pods run.
-	Placement placement
+	Placement Placement
 }
 
-// newWorkload makes sure of the namespace and of the KSA (created, or
+// New makes sure of the namespace and of the KSA (created, or
 // annotated where it exists), then creates the CronJob that runs as that KSA
 // and, when asked, a Job that proves the identity works, all through the
 // cluster's provider.
-func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, parts partOptions) (*workload, error) {
-	opts := append(parts.local(), pulumi.Provider(args.Provider))
+// opts are the component's, for a child that calls no Google API.
+func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Workload, error) {
+	opts = append(slices.Clone(opts), pulumi.Provider(args.Provider))
+	pods := podsOf(args)
 	// The CronJob's name is a valid label value; the component's name need not be.
 	labels := pulumi.StringMap{
 		"app.kubernetes.io/managed-by": pulumi.String("gkewi"),
@@ -152,8 +121,8 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, parts part
 			JobTemplate: &batchv1.JobTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{Labels: labels},
 				Spec: jobSpec(args.BackoffLimit, args.ActiveDeadlineSeconds, labels, nil,
-					args.Pods.spec(ksaName, args.Pods.container(JobContainerName, args.Image, jobCommand(name, args.Command), nil),
-						args.Pods.waitForIdentity(args.ToolImage))),
+					pods.spec(ksaName, pods.container(JobContainerName, args.Image, args.Command, nil),
+						pods.waitForIdentity(args.ToolImage))),
 			},
 		},
 	}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn(slices.Concat(args.IdentityReady, args.ImagePullable))})...)
@@ -165,17 +134,17 @@ func newWorkload(ctx *pulumi.Context, name string, args workloadArgs, parts part
 			return nil, err
 		}
 	}
-	return &workload{
+	return &Workload{
 		Namespace:                namespace,
 		KubernetesServiceAccount: ksaName,
 		CronJobName:              job.Metadata.Name().Elem(),
-		Placement:                args.Pods.placement,
+		Placement:                args.Placement,
 	}, nil
 }
 
 // ensureNamespace creates the namespace, enforcing the restricted Pod
 // Security Standard, or names the existing one.
-func ensureNamespace(ctx *pulumi.Context, name string, args workloadArgs, labels pulumi.StringMap,
+func ensureNamespace(ctx *pulumi.Context, name string, args Args, labels pulumi.StringMap,
 	opts ...pulumi.ResourceOption,
 ) (pulumi.StringOutput, error) {
 	if !args.CreateNamespace {
@@ -193,7 +162,7 @@ func ensureNamespace(ctx *pulumi.Context, name string, args workloadArgs, labels
 // ensureKSA creates the KSA, or annotates an existing one with a patch that
 // owns nothing but the annotation (a destroy removes just that). It returns
 // the KSA's name and what must exist before a pod runs as it.
-func ensureKSA(ctx *pulumi.Context, name string, args workloadArgs, namespace pulumi.StringOutput,
+func ensureKSA(ctx *pulumi.Context, name string, args Args, namespace pulumi.StringOutput,
 	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
 ) (pulumi.StringOutput, []pulumi.Resource, error) {
 	var annotations pulumi.StringMap
@@ -266,13 +235,13 @@ const (
 func verificationCommand(grants bool) pulumi.StringArray {
 	if !grants {
 		return pulumi.ToStringArray([]string{
-			"/bin/sh", "-c", `sh -c "$1" wait-for-identity && exec sh -c "$2" verify`, "verify", waitForTokenScript, verifyScript,
+			"/bin/sh", "-c", `sh -c "$1" wait-for-identity && exec sh -c "$2" verify`, "verify", scripts.WaitForIdentity, scripts.Verify,
 		})
 	}
 	waits := fmt.Sprintf(`i=1; until sh -c "$1" wait-for-identity; do [ "$i" -gt %d ] && exit 1; i=$((i + 1)); sleep 30; done; `, verifyBackoffLimit)
 	return pulumi.ToStringArray([]string{
 		"/bin/sh", "-c", waits + `sh -c "$2" verify && exec sh -c "$3" prove-grants`, "verify",
-		waitForTokenScript, verifyScript, proveGrantsScript,
+		scripts.WaitForIdentity, scripts.Verify, scripts.ProveGrants,
 	})
 }
 
@@ -291,14 +260,15 @@ const (
 // Autopilot provisions only as it can. Its pod
 // template carries the identity wiring, so any change to that wiring replaces
 // the Job and runs the check again.
-func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namespace, ksa pulumi.StringOutput,
+func newVerification(ctx *pulumi.Context, name string, args Args, namespace, ksa pulumi.StringOutput,
 	labels pulumi.StringMap, opts ...pulumi.ResourceOption,
 ) error {
+	pods := podsOf(args)
 	env := corev1.EnvVarArray{corev1.EnvVarArgs{Name: pulumi.String("EXPECTED_ACCOUNT"), Value: args.Account}}
 	backoffLimit, window := verifyBackoffLimit, 0
-	if len(args.Grants) > 0 {
+	if args.Grants != "" {
 		env = append(env,
-			corev1.EnvVarArgs{Name: pulumi.String("GRANTS"), Value: pulumi.String(grantLines(args.Grants))},
+			corev1.EnvVarArgs{Name: pulumi.String("GRANTS"), Value: pulumi.String(args.Grants)},
 			corev1.EnvVarArgs{Name: pulumi.String("GRANT_PROPAGATION_SECONDS"), Value: pulumi.String(strconv.Itoa(args.GrantPropagationSeconds))})
 		backoffLimit, window = verifyGrantsBackoffLimit, args.GrantPropagationSeconds+verifyGrantsExtraSeconds
 	}
@@ -306,7 +276,7 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 	// prove again that the pod still reaches its token.
 	wiring := pulumi.StringMap{
 		"gkewi/workload-identity-member": args.WorkloadIdentityMember,
-		"gkewi/network-policies":         pulumi.Sprintf("deny-ingress=%t restrict-egress=%s", args.DenyIngress, orDefault(args.RestrictEgress, "none")),
+		"gkewi/network-policies":         pulumi.Sprintf("deny-ingress=%t restrict-egress=%s", args.DenyIngress, cmp.Or(args.RestrictEgress, "none")),
 	}
 	_, err := batchv1.NewJob(ctx, name+"-verify", &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{
@@ -317,7 +287,7 @@ func newVerification(ctx *pulumi.Context, name string, args workloadArgs, namesp
 			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
 		},
 		Spec: jobSpec(backoffLimit, verifyActiveDeadlineSeconds+window, labels, wiring,
-			args.Pods.onDemand().spec(ksa, args.Pods.container("verify", args.ToolImage, verificationCommand(len(args.Grants) > 0), env))),
+			pods.onDemand().spec(ksa, pods.container("verify", args.ToolImage, verificationCommand(args.Grants != ""), env))),
 	}, slices.Concat(opts, []pulumi.ResourceOption{
 		pulumi.DependsOn(slices.Concat(args.IdentityReady, args.NodesReady)),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: seconds(verifyAwaitSeconds + window), Update: seconds(verifyAwaitSeconds + window)}),
@@ -383,13 +353,13 @@ const (
 // podShape is what every pod of the job is made of: where it runs, and what
 // each of its containers requests.
 type podShape struct {
-	placement
+	Placement
 	resources *corev1.ResourceRequirementsArgs
 }
 
 // waitForIdentity is the init container that waits for the pod's token.
 func (s podShape) waitForIdentity(toolImage string) corev1.ContainerArgs {
-	return s.container("wait-for-identity", toolImage, pulumi.ToStringArray([]string{"/bin/sh", "-c", waitForTokenScript}), nil)
+	return s.container("wait-for-identity", toolImage, pulumi.ToStringArray([]string{"/bin/sh", "-c", scripts.WaitForIdentity}), nil)
 }
 
 // spec runs container as the KSA, where the placement says, under the
@@ -419,13 +389,6 @@ func (s podShape) spec(ksa pulumi.StringOutput, container corev1.ContainerArgs, 
 			EmptyDir: &corev1.EmptyDirVolumeSourceArgs{},
 		}},
 	}
-}
-
-// jobCommand is the job's command, from a list that Validate checked when
-// it was plain and that is checked here once known when it is an Output,
-// such as one that names a bucket made in the same program.
-func jobCommand(component string, command pulumi.StringArrayInput) pulumi.StringArrayOutput {
-	return onceKnown(component, command.ToStringArrayOutput(), (*validator).resolvedCommand).(pulumi.StringArrayOutput)
 }
 
 // container is a container that meets the restricted standard, keeps

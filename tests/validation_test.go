@@ -452,6 +452,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("My Component!", "gkewi:cronJobName", "job", "gkewi:serviceAccountId", "")
 	f.Fuzz(func(t *testing.T, name, key1, value1, key2, value2 string) {
+		t.Parallel()
 		config := withConfig(devConfig, map[string]string{key1: value1})
 		config[key2] = value2
 		args, err := stacks.Parse(config, name)

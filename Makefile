@@ -48,7 +48,8 @@ test-engine: engine-tools tools
 
 # The loops a maintainer feels, side by side in one run (hack/bench): a
 # one-line edit in components/ → go build, against a bare program that
-# imports the same SDK packages (hack/bench/floor), and → go test ./...
+# imports the same SDK packages (hack/bench/floor); go test -count=1 ./...
+# with nothing edited; and the edit → go test ./...
 bench:
 	cd hack/bench && GOFLAGS= go run . -root ../..
 

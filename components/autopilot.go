@@ -5,7 +5,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/gkewi/gkewi/components/workload"
+	"github.com/gkewi/gkewi/components/internal/workload"
 )
 
 // The requests of every container of the job's pods. Autopilot bills

@@ -12,7 +12,7 @@
 // The constructor validates its arguments before it registers anything, then
 // builds the parts in dependency order: the Google APIs, the network, the
 // cluster, the identity and the workload, whose Kubernetes objects are made
-// in the package components/workload. Every child is parented to the
+// in the package components/internal/workload. Every child is parented to the
 // component and named from the component's name, and every Kubernetes object
 // goes through the component's own Kubernetes provider.
 package components

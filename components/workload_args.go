@@ -3,7 +3,7 @@ package components
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/gkewi/gkewi/components/workload"
+	"github.com/gkewi/gkewi/components/internal/workload"
 )
 
 // The workload's names that a user of the component may need, from the

@@ -5,7 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/gkewi/gkewi/components/workload"
+	"github.com/gkewi/gkewi/components/internal/workload"
 )
 
 // WorkloadIdentityCronJob is a CronJob on GKE that acts as a Google identity

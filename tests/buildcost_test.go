@@ -19,12 +19,13 @@ const cheapPackageLimit = 10 << 20
 // every Kubernetes resource's arguments do, through their metadata)
 // compiles every builtin output type's pulumix.Output again: 3 s of each
 // edit → build on 2 cores, and 27 MB more for every link to read. So the
-// Kubernetes objects are made in components/workload, whose arguments hold
-// no Kubernetes type, and nothing else names AnyOutput.
+// Kubernetes objects are made in components/internal/workload, whose
+// arguments hold no Kubernetes resource's arguments, and nothing else names
+// AnyOutput.
 func TestEditingTheComponentStaysCheap(t *testing.T) {
 	t.Parallel()
-	// The same flags as this test's own build, so that go finds the
-	// compiled packages in its cache instead of compiling them again.
+	// The flags with which `make test` builds this test, so that go finds
+	// the compiled packages in its cache instead of compiling them again.
 	list := exec.Command("go", "list", "-export", "-f", "{{.ImportPath}} {{.Export}}",
 		"github.com/gkewi/gkewi/components", "github.com/gkewi/gkewi/stacks")
 	list.Env = append(os.Environ(), "GOFLAGS="+makefileGOFLAGS(t))
@@ -39,7 +40,7 @@ func TestEditingTheComponentStaysCheap(t *testing.T) {
 			t.Fatal(err)
 		}
 		if info.Size() > cheapPackageLimit {
-			t.Errorf("%s compiles to %d MB, over %d MB: it now names a type that leads to pulumi.AnyOutput, such as a Kubernetes resource's arguments (make them in components/workload) or a method of WorkloadIdentityCronJobArgs whose signature names one (make it a function)",
+			t.Errorf("%s compiles to %d MB, over %d MB: it now names a type that leads to pulumi.AnyOutput, such as a Kubernetes resource's arguments (make them in components/internal/workload) or a method of WorkloadIdentityCronJobArgs whose signature names one (make it a function)",
 				pkg, info.Size()>>20, cheapPackageLimit>>20)
 		}
 	}

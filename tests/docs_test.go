@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -137,10 +138,17 @@ func TestREADMEConfigurationTableIsCurrent(t *testing.T) {
 	goldenSection(t, "../README.md", tableBegin, tableEnd, configurationTable(t))
 }
 
+// goldenFiles serializes goldenSection.
+var goldenFiles sync.Mutex
+
 // goldenSection compares got with the part of the file at path between the
 // begin and end markers, or rewrites that part with -update.
 func goldenSection(t *testing.T, path, begin, end, got string) {
 	t.Helper()
+	// Parallel tests keep sections of the same file: under -update, each
+	// reads, edits and writes it whole.
+	goldenFiles.Lock()
+	defer goldenFiles.Unlock()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -276,7 +276,7 @@ func TestTheVerificationJobGivesGrantsTheirWindowAndNoSecondPod(t *testing.T) {
 				t.Errorf("activeDeadlineSeconds %s, want %s: the identity's 600 s, the grants' window and 300 s for the pod's own waits", got, c.deadline)
 			}
 			// pulumi-kubernetes sees a failed Job only when its retries ran out
-			// (components/workload/workload.go, verificationCommand).
+			// (components/internal/workload/workload.go, verificationCommand).
 			if got := fmt.Sprint(get(job.Inputs, "spec", "backoffLimit")); got != c.backoffs {
 				t.Errorf("backoffLimit %s, want %s", got, c.backoffs)
 			}

@@ -192,16 +192,17 @@ var (
 )
 
 // gcloudStub builds ./gcloudstub once per test binary, statically, so that it
-// needs nothing from the PATH it runs on. It builds into the user's cache,
-// where go finds it up to date and links nothing on the next run.
+// needs nothing from the PATH it runs on. It builds into this checkout's
+// bin/, where go finds it up to date and links nothing on the next run.
 func gcloudStub(t *testing.T) string {
 	t.Helper()
 	stubOnce.Do(func() {
-		dir, err := os.UserCacheDir()
+		bin, err := filepath.Abs(filepath.Join("..", "bin", "test"))
 		if err != nil {
-			dir = os.TempDir()
+			stubErr = err
+			return
 		}
-		stubPath = filepath.Join(dir, "gkewi-tests", "gcloud")
+		stubPath = filepath.Join(bin, "gcloud")
 		build := exec.Command("go", "build", "-o", stubPath, "./gcloudstub")
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {

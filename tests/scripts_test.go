@@ -27,7 +27,7 @@ func waitForIdentity(t *testing.T) ([]string, map[string]string) {
 
 // TestEveryPodWaitsForItsIdentityTheSameWay: the verification runs the
 // CronJob's init container's script before its check, in its one container
-// (components/workload/workload.go, verificationCommand, says why).
+// (components/internal/workload/workload.go, verificationCommand, says why).
 func TestEveryPodWaitsForItsIdentityTheSameWay(t *testing.T) {
 	t.Parallel()
 	rec := mustRecord(t, devFixture())

@@ -1,6 +1,6 @@
-// Package scripts holds the shell scripts that gkewi's pods run, embedded:
-// a package of their own, light to compile, so that the workload and the
-// tests of what they do need nothing else.
+// Package scripts holds gkewi's shell scripts, embedded: those its pods run,
+// and the exec credential of its kubeconfigs. A package of its own, light to
+// compile, because both the component and its workload embed them.
 package scripts
 
 import _ "embed"

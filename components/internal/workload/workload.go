@@ -29,8 +29,8 @@ const JobContainerName = "batch"
 const PodSecurityLevel = "restricted"
 
 // Args are what the workload takes from the component's arguments
-// (newWorkloadArgs in the component). They hold no Kubernetes type of the
-// SDK, and nothing here is a method of them: see the package's doc.
+// (newWorkloadArgs in the component). They hold no Kubernetes resource's
+// arguments, and nothing here is a method of them: see the package's doc.
 type Args struct {
 	// Provider talks to the cluster.
 	Provider                            *kubernetes.Provider

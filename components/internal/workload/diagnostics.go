@@ -50,7 +50,7 @@ func VerifyCommand(namespace, ksa, image string, account pulumi.StringOutput, gr
 	}).(pulumi.StringOutput)
 }
 
-// checkContainer is a container of the verifyCommand pod that runs script,
+// checkContainer is a container of the VerifyCommand pod that runs script,
 // with gcloud's configuration in the pod's /tmp and env after it.
 func checkContainer(name, image, script string, env ...map[string]string) map[string]any {
 	vars := append([]map[string]string{

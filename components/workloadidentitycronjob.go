@@ -107,7 +107,8 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 		return nil, err
 	}
 
-	wl, err := workload.New(ctx, name, newWorkloadArgs(name, a, id, cl), parts.local()...)
+	wlArgs := newWorkloadArgs(name, a, id, cl)
+	wl, err := workload.New(ctx, name, wlArgs, parts.local()...)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +124,7 @@ func NewWorkloadIdentityCronJob(ctx *pulumi.Context, name string, args *Workload
 	c.Namespace = wl.Namespace
 	c.KubernetesServiceAccount = wl.KubernetesServiceAccount
 	c.CronJobName = wl.CronJobName
-	c.VerifyCommand = workload.VerifyCommand(a.Namespace, a.KubernetesServiceAccount, toolImage(a.Image), id.Account, grantLines(a.grantsWithProjects()), wl.Placement)
+	c.VerifyCommand = workload.VerifyCommand(a.Namespace, a.KubernetesServiceAccount, toolImage(a.Image), id.Account, wlArgs.Grants, wlArgs.Placement)
 	c.RunNowCommand = pulumi.String(runNowCommand(a.Namespace, a.CronJobName, *a.ActiveDeadlineSeconds)).ToStringOutput()
 	c.MetadataServerLogFilter = pulumi.String(metadataServerLogFilter(a.ClusterProject, a.clusterLocation(), a.ClusterName)).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, c.Outputs()); err != nil {

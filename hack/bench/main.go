@@ -102,8 +102,8 @@ func (b *bench) timed(editDir, pkg, dir, goflags string, args ...string) (float6
 	return time.Since(started).Seconds(), nil
 }
 
-// loop is one of the measured loops: a timed command, and the medians of
-// its rounds.
+// loop is one of the measured loops: a timed command, and the seconds of
+// each of its rounds.
 type loop struct {
 	run    func() (float64, error)
 	rounds []float64

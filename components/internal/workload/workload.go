@@ -76,8 +76,6 @@ type Args struct {
 // Workload is what the workload made.
 type Workload struct {
 	Namespace, KubernetesServiceAccount, CronJobName pulumi.StringOutput
-	// Placement is where the job's pods run.
-	Placement Placement
 }
 
 // New makes sure of the namespace and of the KSA (created, or
@@ -138,7 +136,6 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		Namespace:                namespace,
 		KubernetesServiceAccount: ksaName,
 		CronJobName:              job.Metadata.Name().Elem(),
-		Placement:                args.Placement,
 	}, nil
 }
 

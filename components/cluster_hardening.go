@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/gkewi/gkewi/components/internal/vpc"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/kms"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
@@ -78,12 +78,12 @@ func exportRoutesToControlPlane(ctx *pulumi.Context, name string, args clusterAr
 	if !args.PrivateEndpoint {
 		return nil, nil
 	}
-	routes, err := compute.NewNetworkPeeringRoutesConfig(ctx, name+"-control-plane-routes", &compute.NetworkPeeringRoutesConfigArgs{
-		Project:            pulumi.String(args.Project),
-		Network:            args.Network.NetworkName,
-		Peering:            gke.PrivateClusterConfig.PeeringName().Elem(),
-		ExportCustomRoutes: pulumi.Bool(true),
-		ImportCustomRoutes: pulumi.Bool(false),
+	routes, err := vpc.NewNetworkPeeringRoutesConfig(ctx, name+"-control-plane-routes", vpc.Inputs{
+		"project":            pulumi.String(args.Project),
+		"network":            args.Network.NetworkName,
+		"peering":            gke.PrivateClusterConfig.PeeringName().Elem(),
+		"exportCustomRoutes": pulumi.Bool(true),
+		"importCustomRoutes": pulumi.Bool(false),
 	}, parts.google()...)
 	if err != nil {
 		return nil, fmt.Errorf("exporting the VPC's routes to the control plane: %w", err)

@@ -3,7 +3,7 @@ package components
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/gkewi/gkewi/components/internal/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -95,35 +95,38 @@ func useExistingNetwork(args networkArgs) *network {
 // public address, plus the secondary ranges a VPC-native cluster needs.
 func newVPC(ctx *pulumi.Context, name string, args networkArgs, parts partOptions) (*network, error) {
 	opts := parts.google()
-	vpc, err := compute.NewNetwork(ctx, name+"-network", &compute.NetworkArgs{
-		Project:               pulumi.String(args.Project),
-		Name:                  pulumi.String(args.Network),
-		AutoCreateSubnetworks: pulumi.Bool(false),
-		RoutingMode:           pulumi.String("REGIONAL"),
+	created, err := vpc.NewNetwork(ctx, name+"-network", vpc.Inputs{
+		"project":               pulumi.String(args.Project),
+		"name":                  pulumi.String(args.Network),
+		"autoCreateSubnetworks": pulumi.Bool(false),
+		"routingMode":           pulumi.String("REGIONAL"),
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating network: %w", err)
 	}
 	const pods, services = "pods", "services"
-	subnet, err := compute.NewSubnetwork(ctx, name+"-subnetwork", &compute.SubnetworkArgs{
-		Project:               pulumi.String(args.Project),
-		Region:                pulumi.String(args.Region),
-		Name:                  pulumi.String(args.Subnetwork),
-		Network:               vpc.ID().ToStringOutput(),
-		IpCidrRange:           pulumi.String(args.SubnetCIDR),
-		PrivateIpGoogleAccess: pulumi.Bool(true),
-		LogConfig:             flowLogs(args.FlowLogs),
-		SecondaryIpRanges: compute.SubnetworkSecondaryIpRangeArray{
-			compute.SubnetworkSecondaryIpRangeArgs{RangeName: pulumi.String(pods), IpCidrRange: pulumi.String(args.PodsCIDR)},
-			compute.SubnetworkSecondaryIpRangeArgs{RangeName: pulumi.String(services), IpCidrRange: pulumi.String(args.ServicesCIDR)},
+	subnetInputs := vpc.Inputs{
+		"project":               pulumi.String(args.Project),
+		"region":                pulumi.String(args.Region),
+		"name":                  pulumi.String(args.Subnetwork),
+		"network":               created.ID(),
+		"ipCidrRange":           pulumi.String(args.SubnetCIDR),
+		"privateIpGoogleAccess": pulumi.Bool(true),
+		"secondaryIpRanges": pulumi.Array{
+			vpc.Inputs{"rangeName": pulumi.String(pods), "ipCidrRange": pulumi.String(args.PodsCIDR)},
+			vpc.Inputs{"rangeName": pulumi.String(services), "ipCidrRange": pulumi.String(args.ServicesCIDR)},
 		},
-	}, opts...)
+	}
+	if args.FlowLogs {
+		subnetInputs["logConfig"] = flowLogs
+	}
+	subnet, err := vpc.NewSubnetwork(ctx, name+"-subnetwork", subnetInputs, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating subnetwork: %w", err)
 	}
 	return &network{
-		NetworkID:         vpc.ID().ToStringOutput(),
-		NetworkName:       vpc.Name,
+		NetworkID:         created.ID().ToStringOutput(),
+		NetworkName:       created.Name,
 		SubnetworkID:      subnet.ID().ToStringOutput(),
 		SubnetworkName:    subnet.Name,
 		PodsRangeName:     pods,
@@ -137,25 +140,25 @@ func newVPC(ctx *pulumi.Context, name string, args networkArgs, parts partOption
 func newCloudNAT(ctx *pulumi.Context, name string, args networkArgs, networkID pulumi.StringOutput,
 	opts ...pulumi.ResourceOption,
 ) error {
-	router, err := compute.NewRouter(ctx, name+"-router", &compute.RouterArgs{
-		Project: pulumi.String(args.Project),
-		Region:  pulumi.String(args.Region),
-		Name:    pulumi.String(networkChildName(args.Network, "-router")),
-		Network: networkID,
+	router, err := vpc.NewRouter(ctx, name+"-router", vpc.Inputs{
+		"project": pulumi.String(args.Project),
+		"region":  pulumi.String(args.Region),
+		"name":    pulumi.String(networkChildName(args.Network, "-router")),
+		"network": networkID,
 	}, opts...)
 	if err != nil {
 		return fmt.Errorf("creating Cloud Router: %w", err)
 	}
-	_, err = compute.NewRouterNat(ctx, name+"-nat", &compute.RouterNatArgs{
-		Project:                       pulumi.String(args.Project),
-		Region:                        pulumi.String(args.Region),
-		Router:                        router.Name,
-		Name:                          pulumi.String(networkChildName(args.Network, "-nat")),
-		NatIpAllocateOption:           pulumi.String("AUTO_ONLY"),
-		SourceSubnetworkIpRangesToNat: pulumi.String("ALL_SUBNETWORKS_ALL_IP_RANGES"),
-		LogConfig: &compute.RouterNatLogConfigArgs{
-			Enable: pulumi.Bool(true),
-			Filter: pulumi.String("ERRORS_ONLY"),
+	_, err = vpc.NewRouterNat(ctx, name+"-nat", vpc.Inputs{
+		"project":                       pulumi.String(args.Project),
+		"region":                        pulumi.String(args.Region),
+		"router":                        router.Name,
+		"name":                          pulumi.String(networkChildName(args.Network, "-nat")),
+		"natIpAllocateOption":           pulumi.String("AUTO_ONLY"),
+		"sourceSubnetworkIpRangesToNat": pulumi.String("ALL_SUBNETWORKS_ALL_IP_RANGES"),
+		"logConfig": vpc.Inputs{
+			"enable": pulumi.Bool(true),
+			"filter": pulumi.String("ERRORS_ONLY"),
 		},
 	}, opts...)
 	if err != nil {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/gkewi/gkewi/components/internal/vpc"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/dns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -26,15 +26,10 @@ var googleAPIsEndpoints = map[string]struct {
 
 // flowLogs samples half of the subnetwork's flows every 5 seconds, with
 // their metadata, as Google's examples do.
-func flowLogs(on bool) *compute.SubnetworkLogConfigArgs {
-	if !on {
-		return nil
-	}
-	return &compute.SubnetworkLogConfigArgs{
-		AggregationInterval: pulumi.String("INTERVAL_5_SEC"),
-		FlowSampling:        pulumi.Float64(0.5),
-		Metadata:            pulumi.String("INCLUDE_ALL_METADATA"),
-	}
+var flowLogs = vpc.Inputs{
+	"aggregationInterval": pulumi.String("INTERVAL_5_SEC"),
+	"flowSampling":        pulumi.Float64(0.5),
+	"metadata":            pulumi.String("INCLUDE_ALL_METADATA"),
 }
 
 // privateZone is a private Cloud DNS zone that sends a domain of Google's

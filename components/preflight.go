@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/gkewi/gkewi/components/internal/vpc"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -207,12 +207,12 @@ func onOff(on bool) string {
 func existingNetworkProblems(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, own *container.LookupClusterResult,
 	opts ...pulumi.InvokeOption,
 ) []Problem {
-	if _, err := compute.LookupNetwork(ctx, &compute.LookupNetworkArgs{Name: a.ExistingNetwork, Project: &a.Project}, opts...); err != nil {
+	if err := vpc.LookupNetwork(ctx, vpc.LookupNetworkArgs{Name: a.ExistingNetwork, Project: a.Project}, opts...); err != nil {
 		return []Problem{{Key: "existingNetwork", Value: a.ExistingNetwork, Message: fmt.Sprintf(
 			"cannot be read in project %s (%v); allowed: an existing VPC that the deployer may read (roles/compute.networkViewer)", a.Project, err)}}
 	}
-	subnet, err := compute.LookupSubnetwork(ctx, &compute.LookupSubnetworkArgs{
-		Name: &a.ExistingSubnetwork, Region: &a.Region, Project: &a.Project,
+	subnet, err := vpc.LookupSubnetwork(ctx, vpc.LookupSubnetworkArgs{
+		Name: a.ExistingSubnetwork, Region: a.Region, Project: a.Project,
 	}, opts...)
 	if err != nil {
 		return []Problem{{Key: "existingSubnetwork", Value: a.ExistingSubnetwork, Message: fmt.Sprintf(
@@ -225,7 +225,7 @@ func existingNetworkProblems(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs,
 	if network := path.Base(subnet.Network); network != a.ExistingNetwork {
 		problems = append(problems, problem("is in network %s, not in {existingNetwork} %s; allowed: a subnetwork of %s", network, a.ExistingNetwork, a.ExistingNetwork))
 	}
-	if !subnet.PrivateIpGoogleAccess {
+	if !subnet.PrivateGoogleAccess {
 		problems = append(problems, problem("has Private Google Access off, so private nodes reach no Google API or registry; "+
 			"turn it on with `gcloud compute networks subnets update %s --region=%s --project=%s --enable-private-ip-google-access`", a.ExistingSubnetwork, a.Region, a.Project))
 	}
@@ -246,11 +246,11 @@ func clusterRangeNames(live *container.LookupClusterResult) []string {
 
 // overlapsSubnetwork refuses a range of the cluster that overlaps a range
 // the existing subnetwork already has for something else.
-func overlapsSubnetwork(a WorkloadIdentityCronJobArgs, subnet *compute.LookupSubnetworkResult, ours []string) []Problem {
-	taken := []string{subnet.IpCidrRange}
-	for _, r := range subnet.SecondaryIpRanges {
-		if !slices.Contains(ours, r.RangeName) {
-			taken = append(taken, r.IpCidrRange)
+func overlapsSubnetwork(a WorkloadIdentityCronJobArgs, subnet *vpc.SubnetworkResult, ours []string) []Problem {
+	taken := []string{subnet.CIDR}
+	for _, r := range subnet.SecondaryRanges {
+		if !slices.Contains(ours, r.Name) {
+			taken = append(taken, r.CIDR)
 		}
 	}
 	var problems []Problem

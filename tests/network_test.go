@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -216,5 +217,35 @@ func TestEgressToGoogleReachesTheRegistriesToo(t *testing.T) {
 				assertPath(t, cname, []any{target}, "rrdatas")
 			}
 		})
+	}
+}
+
+// TestEveryGoogleResourceAsksForThePinnedProvider: the Compute Engine
+// resources are registered by their tokens (components/internal/vpc), not
+// by the SDK's constructors, which ask the engine for the SDK's own version.
+// Each must ask for that same version, go.mod's (vpc.SDKVersion), or the
+// engine would give it a default provider of its own, of whichever version
+// it finds. The
+// cloud-nat stack creates four of the five, the hardened stack the fifth.
+func TestEveryGoogleResourceAsksForThePinnedProvider(t *testing.T) {
+	t.Parallel()
+	pinned := pinnedVersion(t, "github.com/pulumi/pulumi-gcp/sdk/v7")
+	computeTypes := map[string]bool{}
+	for _, stack := range []string{"cloud-nat", "hardened"} {
+		for _, r := range mustRecord(t, stackConfig(t, stack), inStack(stack)).resources {
+			if !strings.HasPrefix(r.Type, "gcp:") {
+				continue
+			}
+			if r.Version != pinned {
+				t.Errorf("%s: %s %s asks for pulumi-gcp %q; want %s, go.mod's", stack, r.Type, r.Name, r.Version, pinned)
+			}
+			if strings.HasPrefix(r.Type, "gcp:compute/") {
+				computeTypes[r.Type] = true
+			}
+		}
+	}
+	if len(computeTypes) != 5 {
+		t.Errorf("the two stacks register %d Compute Engine types, not the five of components/internal/vpc: %v",
+			len(computeTypes), slices.Sorted(maps.Keys(computeTypes)))
 	}
 }

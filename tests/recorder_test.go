@@ -41,7 +41,9 @@ type registration struct {
 	URN, Type, Name string
 	// Parent and Provider are the names of the parent resource and of the
 	// explicit provider, or empty.
-	Parent, Provider    string
+	Parent, Provider string
+	// Version is the provider version the registration asks for.
+	Version             string
 	Protect             bool
 	DeleteBeforeReplace bool
 	IgnoreChanges       []string
@@ -90,6 +92,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		Name:                args.Name,
 		Parent:              urnName(rpc.GetParent()),
 		Provider:            providerName(args.Provider),
+		Version:             rpc.GetVersion(),
 		Protect:             rpc.GetProtect(),
 		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
 		IgnoreChanges:       rpc.GetIgnoreChanges(),

@@ -61,19 +61,27 @@ func readWorkflow(t *testing.T, name string) workflow {
 	return w
 }
 
+// pinnedVersion is the version, without its "v", at which go.mod requires
+// module.
+func pinnedVersion(t *testing.T, module string) string {
+	t.Helper()
+	goMod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(module) + ` v(\S+)`).FindSubmatch(goMod)
+	if m == nil {
+		t.Fatalf("go.mod does not require %s", module)
+	}
+	return string(m[1])
+}
+
 // TestWorkflowsUseNode24ActionsAndTheSDKsCLI keeps every action on its Node
 // 24 major and every Pulumi CLI that the workflows install at the version
 // of the Pulumi SDK in go.mod, which the program is built and tested with.
 func TestWorkflowsUseNode24ActionsAndTheSDKsCLI(t *testing.T) {
 	t.Parallel()
-	goMod, err := os.ReadFile("../go.mod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdk := regexp.MustCompile(`github.com/pulumi/pulumi/sdk/v3 v(\S+)`).FindSubmatch(goMod)
-	if sdk == nil {
-		t.Fatal("go.mod does not require github.com/pulumi/pulumi/sdk/v3")
-	}
+	sdk := pinnedVersion(t, "github.com/pulumi/pulumi/sdk/v3")
 	files, _ := filepath.Glob("../.github/workflows/*.yml")
 	installs := 0
 	for _, file := range files {
@@ -88,8 +96,8 @@ func TestWorkflowsUseNode24ActionsAndTheSDKsCLI(t *testing.T) {
 				}
 				if action == "pulumi/actions" {
 					installs++
-					if got := step.With["pulumi-version"]; got != string(sdk[1]) {
-						t.Errorf("%s, job %s: pulumi-version %q; want %s, the SDK in go.mod", file, name, got, sdk[1])
+					if got := step.With["pulumi-version"]; got != sdk {
+						t.Errorf("%s, job %s: pulumi-version %q; want %s, the SDK in go.mod", file, name, got, sdk)
 					}
 				}
 			}

@@ -140,7 +140,7 @@ tidy:
 # the component's arguments and outputs; then the policy pack's inputs and
 # the tables of policy/README.md from the pack.
 plan:
-	go test ./tests -run 'TestPlansAreCurrent|TestArchitectureDiagramIsCurrent|TestREADMEConfigurationTableIsCurrent|TestPackageDescriptionsAreCurrent|TestPolicyInputsAreCurrent|TestPolicyEscalationRolesAreCurrent|TestPolicyResourceRolesAreCurrent|TestPulumiTemplateIsCurrent|TestREADMEGoUsageIsCurrent' -update
+	go test ./tests -run 'TestPlansAreCurrent|TestArchitectureDiagramIsCurrent|TestREADMEConfigurationTableIsCurrent|TestPackageDescriptionsAreCurrent|TestPolicyInputsAreCurrent|TestPolicyEscalationRolesAreCurrent|TestPolicyResourceRolesAreCurrent|TestPulumiTemplateIsCurrent|TestREADMEGoUsageIsCurrent|TestPodFixturesAreCurrent' -update
 	cd policy && go test -run TestREADME -update .
 
 # Rewrites provider/schema.json, the component package's schema, from the

@@ -224,7 +224,7 @@ func (w *engineWorld) seed(t *testing.T, name string, config map[string]string) 
 	verify := object(rec.byType(jobType)[0])
 	_, env := containerOf(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
 	if account := env["EXPECTED_ACCOUNT"]; !strings.Contains(account, "@") {
-		w.metadata.serve(verify.GetNamespace(), account).holdGrants(env["GRANTS"])
+		w.metadata.serve(verify.GetNamespace(), account).HoldGrants(env["GRANTS"])
 	}
 	w.metadata.holdIn(verify.GetNamespace(), env["GRANTS"])
 	if config["gkewi:autopilot"] == "true" {

@@ -94,7 +94,7 @@ func (c *nodeCluster) verifyStack(t *testing.T, stack string) {
 	rec := mustRecord(t, stackConfig(t, stack), inStack(stack))
 	verify := namedObject(rec.byType(jobType)[0], stack)
 	_, env := containerOf(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
-	c.metadata.serve(verify.GetNamespace(), env["EXPECTED_ACCOUNT"]).holdGrants(env["GRANTS"])
+	c.metadata.serve(verify.GetNamespace(), env["EXPECTED_ACCOUNT"]).HoldGrants(env["GRANTS"])
 	for _, obj := range existingObjects(rec) {
 		if err := c.tryApply(obj, "test-setup", true); err != nil {
 			t.Fatalf("creating the existing %s: %v", obj.GetKind(), err)
@@ -187,13 +187,13 @@ func withCommand(t *testing.T, obj *unstructured.Unstructured, command ...string
 
 func metadataRefusesThreeTimes(t *testing.T, c *nodeCluster, dev *devObjects) {
 	fake := c.metadata.serve(dev.namespace, dev.account)
-	fake.setRefuseTokens(3)
+	fake.SetRefuseTokens(3)
 	c.apply(t, named(dev.verify, "verify"))
 	if err := c.waitForJob(t, dev.namespace, "verify"); err != nil {
 		t.Fatalf("three refusals failed the verification: %v\n%s", err, c.podReport(t, dev.namespace, "verify"))
 	}
 	// The metadata server saw every attempt.
-	if asked := fake.tokensAsked(); asked != 5 {
+	if asked := fake.TokensAsked(); asked != 5 {
 		t.Errorf("%d token requests, want 4 from wait-for-identity (3 refused) and 1 from the verification", asked)
 	}
 	if pods := c.jobPods(t, dev.namespace, "verify"); len(pods) != 1 {
@@ -202,7 +202,7 @@ func metadataRefusesThreeTimes(t *testing.T, c *nodeCluster, dev *devObjects) {
 }
 
 func everyGrantIsProven(t *testing.T, c *nodeCluster, dev *devObjects) {
-	holdEveryGrant(c.metadata.serve(dev.namespace, dev.account), 0)
+	c.metadata.serve(dev.namespace, dev.account).HoldEveryKindOfGrant(devProject, 0)
 	c.apply(t, named(dev.verify, "verify"))
 	if err := c.waitForJob(t, dev.namespace, "verify"); err != nil {
 		t.Fatalf("the verification failed with every grant held: %v\n%s", err, c.podReport(t, dev.namespace, "verify"))
@@ -216,7 +216,7 @@ func everyGrantIsProven(t *testing.T, c *nodeCluster, dev *devObjects) {
 // and the Job with it, with the one reason that pulumi-kubernetes sees; the
 // pod's termination message, which Pulumi shows, names the grant.
 func aGrantNeverTakesEffect(t *testing.T, c *nodeCluster, dev *devObjects) {
-	holdEveryGrant(c.metadata.serve(dev.namespace, dev.account), 0, "secretmanager.versions.access")
+	c.metadata.serve(dev.namespace, dev.account).HoldEveryKindOfGrant(devProject, 0, "secretmanager.versions.access")
 	c.apply(t, named(dev.verify, "verify"))
 	err := c.waitForJob(t, dev.namespace, "verify")
 	if err == nil || !strings.Contains(err.Error(), "[BackoffLimitExceeded]") {
@@ -240,19 +240,19 @@ func aGrantNeverTakesEffect(t *testing.T, c *nodeCluster, dev *devObjects) {
 
 func aGrantTakesEffectLate(t *testing.T, c *nodeCluster, dev *devObjects) {
 	fake := c.metadata.serve(dev.namespace, dev.account)
-	holdEveryGrant(fake, 2)
+	fake.HoldEveryKindOfGrant(devProject, 2)
 	c.apply(t, named(dev.verify, "verify"))
 	if err := c.waitForJob(t, dev.namespace, "verify"); err != nil {
 		t.Fatalf("a grant that took effect on the third ask failed the verification: %v\n%s", err, c.podReport(t, dev.namespace, "verify"))
 	}
-	if asked := fake.asks("projects/" + devProject + "/secrets/db-password"); asked != 3 {
+	if asked := fake.Asks("projects/" + devProject + "/secrets/db-password"); asked != 3 {
 		t.Errorf("the secret was asked %d times, want 3: twice refused, then granted", asked)
 	}
 }
 
 func metadataNeverAnswers(t *testing.T, c *nodeCluster, dev *devObjects) {
 	fake := c.metadata.serve(dev.namespace, dev.account)
-	fake.setRefuseTokens(-1)
+	fake.SetRefuseTokens(-1)
 	c.apply(t, withBackoffLimit(named(dev.verify, "verify"), 0))
 	err := c.waitForJob(t, dev.namespace, "verify")
 	if err == nil || !strings.Contains(err.Error(), "[BackoffLimitExceeded]") {

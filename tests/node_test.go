@@ -22,6 +22,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/gkewi/gkewi/tests/fakegke"
 )
 
 // The node tier: a single-node Kubernetes cluster (etcd, kube-apiserver,
@@ -414,7 +416,7 @@ func buildJobImage(t *testing.T, dir string) string {
 	entrypoint := filepath.Join(dir, "entrypoint.sh")
 	writeFile(t, entrypoint, "#!/bin/sh\nset -e\nexec \"$@\"\n")
 	args := []string{"-out", filepath.Join(dir, "job.tar"), "-layer", debianRootfs(t),
-		"-file", gcloudStub(t) + "=/usr/lib/google-cloud-sdk/bin/gcloud",
+		"-file", fakegke.GcloudStub(t) + "=/usr/lib/google-cloud-sdk/bin/gcloud",
 		"-file", entrypoint + "=/usr/local/bin/entrypoint.sh",
 		"-env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/google-cloud-sdk/bin",
 		"-env", "GCE_METADATA_ROOT=" + metadataIP,
@@ -457,7 +459,7 @@ func debianRootfs(t *testing.T) string {
 type podMetadata struct {
 	client *kubernetes.Clientset
 	mu     sync.Mutex
-	byNS   map[string]*fakeMetadata
+	byNS   map[string]*fakegke.Metadata
 	// bound, when set, tells whether the Kubernetes service account
 	// namespace/ksa may act as account; a pod of one that may not gets no
 	// token, as GKE's metadata server gives none without the binding.
@@ -467,7 +469,7 @@ type podMetadata struct {
 	refused map[string]bool
 	// held are the permissions that the fake APIs hold for the pods of a
 	// namespace that the test did not set up itself, by resource.
-	held map[string]map[string]*heldPermissions
+	held map[string]fakegke.Held
 	// answering serializes the answers of the fakes made for such
 	// namespaces, which share held.
 	answering sync.Mutex
@@ -479,7 +481,7 @@ type podMetadata struct {
 func (m *podMetadata) holdIn(namespace, grants string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.held[namespace] = heldFor(grants)
+	m.held[namespace] = fakegke.HeldFor(grants)
 }
 
 // refuseTokensIn makes the server refuse, or stop refusing, tokens to the
@@ -500,7 +502,7 @@ func (m *podMetadata) requireBinding(bound func(namespace, ksa, account string) 
 
 func startPodMetadata(t *testing.T, host processHost, client *kubernetes.Clientset) *podMetadata {
 	t.Helper()
-	m := &podMetadata{client: client, byNS: map[string]*fakeMetadata{}, refused: map[string]bool{}, held: map[string]map[string]*heldPermissions{}}
+	m := &podMetadata{client: client, byNS: map[string]*fakegke.Metadata{}, refused: map[string]bool{}, held: map[string]fakegke.Held{}}
 	listener, err := host.listen("tcp", metadataIP+":80")
 	if err != nil {
 		t.Fatal(err)
@@ -512,10 +514,10 @@ func startPodMetadata(t *testing.T, host processHost, client *kubernetes.Clients
 }
 
 // serve makes the fake of namespace answer its pods, and returns it.
-func (m *podMetadata) serve(namespace, account string) *fakeMetadata {
+func (m *podMetadata) serve(namespace, account string) *fakegke.Metadata {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	fake := &fakeMetadata{account: account}
+	fake := fakegke.New(account)
 	m.byNS[namespace] = fake
 	return fake
 }
@@ -537,9 +539,9 @@ func (m *podMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "no identity for namespace "+pod.Namespace+": "+err.Error(), http.StatusNotFound)
 			return
 		}
-		fake = &fakeMetadata{account: account, held: held}
+		fake = fakegke.NewHolding(account, held)
 		if refused || bound != nil && !bound(pod.Namespace, pod.Spec.ServiceAccountName, account) {
-			fake.refuseTokens = -1
+			fake.SetRefuseTokens(-1)
 		}
 		m.answering.Lock()
 		defer m.answering.Unlock()

@@ -13,12 +13,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	psaapi "k8s.io/pod-security-admission/api"
-	"k8s.io/pod-security-admission/policy"
 
 	"github.com/gkewi/gkewi/components"
+	"github.com/gkewi/gkewi/tests/podspec"
 )
 
 // The hardening rules are the policy pack in policy/, a module of its own
@@ -226,7 +223,7 @@ func TestEveryStackMeetsTheRestrictedPodSecurityStandard(t *testing.T) {
 	t.Parallel()
 	for _, stack := range slices.Sorted(maps.Keys(stackFiles())) {
 		rec := mustRecord(t, stackConfig(t, stack), inStack(stack))
-		for _, problem := range eachPodSpec(rec, restrictedViolations) {
+		for _, problem := range eachPodSpec(rec, podspec.RestrictedViolations) {
 			t.Errorf("stack %s breaks the restricted Pod Security Standard: %s", stack, problem)
 		}
 	}
@@ -234,15 +231,16 @@ func TestEveryStackMeetsTheRestrictedPodSecurityStandard(t *testing.T) {
 
 func TestPodsMeetTheRestrictedPodSecurityStandard(t *testing.T) {
 	t.Parallel()
-	rec := mustRecord(t, devFixture())
+	rec := mustRecord(t, devFixture(), ownRecording())
 	set(t, rec, cronJobType, resource.NewProperty(true),
 		"spec", "jobTemplate", "spec", "template", "spec", "containers", 0, "securityContext", "allowPrivilegeEscalation")
-	if len(eachPodSpec(rec, restrictedViolations)) == 0 {
+	if len(eachPodSpec(rec, podspec.RestrictedViolations)) == 0 {
 		t.Error("a privilege-escalating container met the restricted standard")
 	}
 }
 
-// set replaces the value at path in the inputs of the first resource of typ.
+// set replaces the value at path in the inputs of the first resource of typ
+// in rec, which must be the test's own recording.
 func set(t *testing.T, rec *recorder, typ string, value resource.PropertyValue, path ...any) {
 	t.Helper()
 	regs := rec.byType(typ)
@@ -289,50 +287,6 @@ func eachPodSpec(rec *recorder, check func(pod map[string]any) []string) []strin
 		}
 	}
 	return violations
-}
-
-// podSecurity is the PodSecurity admission plugin's own evaluator.
-var podSecurity = func() policy.Evaluator {
-	evaluator, err := policy.NewEvaluator(policy.DefaultChecks())
-	if err != nil {
-		panic(err)
-	}
-	return evaluator
-}()
-
-// restrictedViolations are the pod's breaches of the restricted Pod Security
-// Standard, as PodSecurity admission finds them.
-func restrictedViolations(pod map[string]any) []string {
-	data, err := json.Marshal(pod)
-	if err != nil {
-		return []string{err.Error()}
-	}
-	var spec corev1.PodSpec
-	if err := json.Unmarshal(data, &spec); err != nil {
-		return []string{"the pod spec does not decode: " + err.Error()}
-	}
-	if len(spec.Containers) == 0 {
-		return []string{"no pod spec"}
-	}
-	restricted := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
-	var violations []string
-	for _, result := range podSecurity.EvaluatePod(restricted, &metav1.ObjectMeta{}, &spec) {
-		if !result.Allowed {
-			violations = append(violations, result.ForbiddenReason+": "+result.ForbiddenDetail)
-		}
-	}
-	return violations
-}
-
-func containers(pod map[string]any) []map[string]any {
-	var out []map[string]any
-	for _, key := range []string{"initContainers", "containers"} {
-		list, _ := pod[key].([]any)
-		for _, c := range list {
-			out = append(out, c.(map[string]any))
-		}
-	}
-	return out
 }
 
 // previewMocks are the recorder's mocks as the providers answer the first

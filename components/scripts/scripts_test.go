@@ -1,4 +1,4 @@
-package tests
+package scripts_test
 
 import (
 	"encoding/json"
@@ -10,45 +10,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gkewi/gkewi/components"
+	"github.com/gkewi/gkewi/tests/fakegke"
+	"github.com/gkewi/gkewi/tests/podspec"
 )
 
 // The pod scripts, run as the default image would run them (image_test.go):
 // the wait-for-identity init container, the verification, the job's default
 // command and the verifyCommand output.
 
-var jobPod = []any{"spec", "template", "spec"}
-
 // waitForIdentity is the init container of the dev fixture's CronJob pods.
 func waitForIdentity(t *testing.T) ([]string, map[string]string) {
 	t.Helper()
-	return containerIn(t, mustRecord(t, devFixture()).one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
-}
-
-// TestEveryPodWaitsForItsIdentityTheSameWay: the verification runs the
-// CronJob's init container's script before its check, in its one container
-// (components/internal/workload/workload.go, verificationCommand, says why).
-func TestEveryPodWaitsForItsIdentityTheSameWay(t *testing.T) {
-	t.Parallel()
-	rec := mustRecord(t, devFixture())
-	cronCommand, _ := containerIn(t, rec.one(t, cronJobType, "gkewi-cronjob"), cronPod, "wait-for-identity")
-	verifyCommand, _ := verification(t)
-	if wait, _ := verificationScripts(t, verifyCommand); wait != cronCommand[len(cronCommand)-1] {
-		t.Error("the CronJob's and the verification Job's pods wait for their identity differently")
-	}
-	if pod, _ := get(rec.one(t, jobType, "gkewi-verify").Inputs, jobPod...).(map[string]any); pod["initContainers"] != nil {
-		t.Errorf("the verification pod has init containers, whose messages pulumi-kubernetes does not show: %v", pod["initContainers"])
-	}
-}
-
-// verificationScripts are the scripts that the verification's command runs
-// in turn, each as a shell of its own: the wait, then the check.
-func verificationScripts(t *testing.T, command []string) (wait, check string) {
-	t.Helper()
-	if len(command) != 6 || command[3] != "verify" {
-		t.Fatalf("the verification's command is not sh -c RUNNER verify WAIT CHECK: %q", command)
-	}
-	return command[4], command[5]
+	return container(t, podspec.CronJobWaitForIdentity)
 }
 
 // absoluteTool is a command called by its path, which the image environment
@@ -58,7 +31,7 @@ var absoluteTool = regexp.MustCompile(`(^|[\s;&|(])/(usr/)?(s)?bin/[a-z]`)
 func TestThePodScriptsCallToolsOnlyThroughThePATH(t *testing.T) {
 	t.Parallel()
 	for _, file := range []string{"wait-for-identity.sh", "verify.sh", "prove-grants.sh"} {
-		data, err := os.ReadFile(filepath.Join("..", "components", "scripts", file))
+		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,8 +44,8 @@ func TestThePodScriptsCallToolsOnlyThroughThePATH(t *testing.T) {
 func TestWaitForIdentityRetriesUntilATokenArrives(t *testing.T) {
 	t.Parallel()
 	command, env := waitForIdentity(t)
-	metadata := startFakeMetadata(t, devGSAEmail)
-	metadata.refuseTokens = 3
+	metadata := fakegke.Serve(t, fixtures.Account)
+	metadata.SetRefuseTokens(3)
 	image := newImageEnv(t, metadata)
 	got := image.run(t, command, env)
 	if got.code != 0 || !strings.Contains(got.stdout, "token received on attempt 4") {
@@ -89,9 +62,9 @@ func TestWaitForIdentityRetriesUntilATokenArrives(t *testing.T) {
 func TestWaitForIdentityRecoversFromAnEarlyMissThatGcloudRemembers(t *testing.T) {
 	t.Parallel()
 	command, env := waitForIdentity(t)
-	metadata := startFakeMetadata(t, devGSAEmail)
+	metadata := fakegke.Serve(t, fixtures.Account)
 	// The first probe is cut off, so gcloud writes down "not on Google Cloud".
-	metadata.dropFirst = 1
+	metadata.DropFirst(1)
 	got := newImageEnv(t, metadata).run(t, command, env)
 	if got.code != 0 || !strings.Contains(got.stdout, "token received on attempt 2") {
 		t.Fatalf("one early miss failed the pod for gcloud's ten-minute memory: %+v", got)
@@ -101,8 +74,8 @@ func TestWaitForIdentityRecoversFromAnEarlyMissThatGcloudRemembers(t *testing.T)
 func TestWaitForIdentityGivesUpAfterAboutAMinuteAndSaysWhereToLook(t *testing.T) {
 	t.Parallel()
 	command, env := waitForIdentity(t)
-	metadata := startFakeMetadata(t, devGSAEmail)
-	metadata.refuseTokens = -1
+	metadata := fakegke.Serve(t, fixtures.Account)
+	metadata.SetRefuseTokens(-1)
 	image := newImageEnv(t, metadata)
 	got := image.run(t, command, env)
 	if got.code == 0 {
@@ -121,7 +94,7 @@ func TestWaitForIdentityGivesUpAfterAboutAMinuteAndSaysWhereToLook(t *testing.T)
 		}
 		total += seconds
 	}
-	if asked := metadata.tokensAsked(); asked != 8 || total < 45 || total > 90 {
+	if asked := metadata.TokensAsked(); asked != 8 || total < 45 || total > 90 {
 		t.Errorf("%d token requests over %d s of back-off, want 8 over about a minute", asked, total)
 	}
 }
@@ -129,7 +102,7 @@ func TestWaitForIdentityGivesUpAfterAboutAMinuteAndSaysWhereToLook(t *testing.T)
 func TestWaitForIdentityWithoutGcloudSaysSoOnce(t *testing.T) {
 	t.Parallel()
 	command, env := waitForIdentity(t)
-	got := newImageEnv(t, startFakeMetadata(t, devGSAEmail)).withoutGcloud(t).run(t, command, env)
+	got := newImageEnv(t, fakegke.Serve(t, fixtures.Account)).withoutGcloud(t).run(t, command, env)
 	if got.code == 0 || !strings.Contains(got.stderr, "gcloud is not on PATH") {
 		t.Fatalf("a missing gcloud was not reported: %+v", got)
 	}
@@ -141,7 +114,7 @@ func TestWaitForIdentityWithoutGcloudSaysSoOnce(t *testing.T) {
 // verification is the container of the dev fixture's verification Job.
 func verification(t *testing.T) ([]string, map[string]string) {
 	t.Helper()
-	return containerIn(t, mustRecord(t, devFixture()).one(t, jobType, "gkewi-verify"), jobPod, "verify")
+	return container(t, podspec.Verification)
 }
 
 func TestVerificationPassesOnlyForTheExpectedAccountWithAToken(t *testing.T) {
@@ -154,22 +127,22 @@ func TestVerificationPassesOnlyForTheExpectedAccountWithAToken(t *testing.T) {
 		code         int
 		words        string
 	}{
-		{"the GSA with a token", devGSAEmail, 0, 0, "verify: OK: the pod acts as " + devGSAEmail},
+		{"the GSA with a token", fixtures.Account, 0, 0, "verify: OK: the pod acts as " + fixtures.Account},
 		{"the wrong account", "someone-else@other.iam.gserviceaccount.com", 0, 1,
-			"the pod acts as 'someone-else@other.iam.gserviceaccount.com', want '" + devGSAEmail + "'"},
+			"the pod acts as 'someone-else@other.iam.gserviceaccount.com', want '" + fixtures.Account + "'"},
 		// The wait's hint ends the output, which the termination message keeps.
-		{"no token", devGSAEmail, -1, 1, "Read its logs with the metadataServerLogFilter stack output"},
+		{"no token", fixtures.Account, -1, 1, "Read its logs with the metadataServerLogFilter stack output"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			metadata := startFakeMetadata(t, c.account)
-			metadata.refuseTokens = c.refuseTokens
+			metadata := fakegke.Serve(t, c.account)
+			metadata.SetRefuseTokens(c.refuseTokens)
 			got := newImageEnv(t, metadata).run(t, command, env)
 			if got.code != c.code || !strings.Contains(got.stdout+got.stderr, c.words) {
 				t.Errorf("exit %d, want %d with %q: %+v", got.code, c.code, c.words, got)
 			}
 		})
 	}
-	got := newImageEnv(t, startFakeMetadata(t, devGSAEmail)).withoutGcloud(t).run(t, command, env)
+	got := newImageEnv(t, fakegke.Serve(t, fixtures.Account)).withoutGcloud(t).run(t, command, env)
 	if got.code == 0 || !strings.Contains(got.stderr, "wait-for-identity: gcloud is not on PATH") {
 		t.Errorf("a missing gcloud was not reported: %+v", got)
 	}
@@ -177,9 +150,9 @@ func TestVerificationPassesOnlyForTheExpectedAccountWithAToken(t *testing.T) {
 
 func TestTheJobsDefaultCommandRunsInTheImage(t *testing.T) {
 	t.Parallel()
-	command, env := containerIn(t, mustRecord(t, devFixture()).one(t, cronJobType, "gkewi-cronjob"), cronPod, components.JobContainerName)
-	got := newImageEnv(t, startFakeMetadata(t, devGSAEmail)).run(t, command, env)
-	if got.code != 0 || !strings.Contains(got.stdout, "projectId: "+devProject) {
+	command, env := container(t, podspec.CronJobJob)
+	got := newImageEnv(t, fakegke.Serve(t, fixtures.Account)).run(t, command, env)
+	if got.code != 0 || !strings.Contains(got.stdout, "projectId: "+fixtures.Project) {
 		t.Errorf("the default command failed in the image: %+v", got)
 	}
 }
@@ -232,19 +205,19 @@ func verifyPod(t *testing.T, image *imageEnv, command string) map[string]any {
 
 func TestVerifyCommandRunsTheVerificationAsTheKSA(t *testing.T) {
 	t.Parallel()
-	command, _ := mustRecord(t, devFixture()).output("verifyCommand").(string)
-	metadata := startFakeMetadata(t, devGSAEmail)
+	command := output(t, podspec.VerifyCommand)
+	metadata := fakegke.Serve(t, fixtures.Account)
 	image := newImageEnv(t, metadata)
 	spec := verifyPod(t, image, command)["spec"].(map[string]any)
-	if spec["serviceAccountName"] != devKSA {
-		t.Errorf("the check pod runs as %v, want %s", spec["serviceAccountName"], devKSA)
+	if spec["serviceAccountName"] != fixtures.KSA {
+		t.Errorf("the check pod runs as %v, want %s", spec["serviceAccountName"], fixtures.KSA)
 	}
-	if violations := restrictedViolations(spec); len(violations) > 0 {
+	if violations := podspec.RestrictedViolations(spec); len(violations) > 0 {
 		t.Errorf("the namespace would refuse the check pod: %v", violations)
 	}
 	// The init container first, as the kubelet runs them.
 	waitCommand, waitEnv := containerOf(t, spec, "wait-for-identity")
-	metadata.setRefuseTokens(2)
+	metadata.SetRefuseTokens(2)
 	if got := image.run(t, waitCommand, waitEnv); got.code != 0 || !strings.Contains(got.stdout, "token received on attempt 3") {
 		t.Errorf("the check pod does not wait for its identity: %+v", got)
 	}
@@ -252,25 +225,25 @@ func TestVerifyCommandRunsTheVerificationAsTheKSA(t *testing.T) {
 	if got := image.run(t, checkCommand, env); got.code != 0 || !strings.Contains(got.stdout, "verify: OK") {
 		t.Errorf("the check pod's command failed for the right account: %+v", got)
 	}
-	metadata.setAccount("someone-else@other.iam.gserviceaccount.com")
-	if got := image.run(t, checkCommand, env); got.code == 0 || !strings.Contains(got.stderr, "want '"+devGSAEmail+"'") {
+	metadata.SetAccount("someone-else@other.iam.gserviceaccount.com")
+	if got := image.run(t, checkCommand, env); got.code == 0 || !strings.Contains(got.stderr, "want '"+fixtures.Account+"'") {
 		t.Errorf("the check pod's command passed for the wrong account: %+v", got)
 	}
 }
 
 func TestRunNowCommandStartsTheJobWaitsForItThenShowsItsLogs(t *testing.T) {
 	t.Parallel()
-	command, _ := mustRecord(t, devFixture()).output("runNowCommand").(string)
-	calls := kubectlCalls(t, newImageEnv(t, startFakeMetadata(t, devGSAEmail)), command)
+	command := output(t, podspec.RunNowCommand)
+	calls := kubectlCalls(t, newImageEnv(t, fakegke.Serve(t, fixtures.Account)), command)
 	if len(calls) != 3 {
 		t.Fatalf("kubectl was called %d times, want create, wait and logs: %q", len(calls), calls)
 	}
 	create, wait, logs := calls[0], calls[1], calls[2]
 	job := create[len(create)-1]
 	for i, want := range [][]string{
-		{"--namespace", devNamespace, "create", "job", "--from=cronjob/workload-identity-test", job},
-		{"--namespace", devNamespace, "wait", "--for=condition=complete", "--timeout=660s", "job/" + job},
-		{"--namespace", devNamespace, "logs", "--all-containers", "job/" + job},
+		{"--namespace", fixtures.Namespace, "create", "job", "--from=cronjob/workload-identity-test", job},
+		{"--namespace", fixtures.Namespace, "wait", "--for=condition=complete", "--timeout=660s", "job/" + job},
+		{"--namespace", fixtures.Namespace, "logs", "--all-containers", "job/" + job},
 	} {
 		if !slices.Equal(calls[i], want) {
 			t.Errorf("kubectl call %d = %q, want %q", i, calls[i], want)

@@ -1,4 +1,4 @@
-package tests
+package fakegke
 
 import (
 	"encoding/json"
@@ -9,43 +9,46 @@ import (
 )
 
 // The Google APIs that the verification asks which permissions its pod
-// holds, as the gcloud stub calls them (gcloudstub/calls.go): each
+// holds, as the gcloud stub calls them (tests/gcloudstub/calls.go): each
 // resource's testIamPermissions, and BigQuery's datasets.get. The fake
-// metadata server serves them under googleAPIs, and answers each as its
+// metadata server serves them under GoogleAPIs, and answers each as its
 // table of held permissions says.
 
-// googleAPIs is the path under which the gcloud stub calls Google's APIs.
-const googleAPIs = "/googleapis/"
+// GoogleAPIs is the path under which the gcloud stub calls Google's APIs.
+const GoogleAPIs = "/googleapis/"
 
-// heldPermissions are an account's permissions on one resource. The first
+// Held are the permissions held on each resource: b/BUCKET, or
+// projects/P/secrets|topics|subscriptions|datasets/NAME.
+type Held map[string]*permissions
+
+// permissions are an account's permissions on one resource. The first
 // refusals asks are answered as if none were held yet, as while a new
 // grant propagates.
-type heldPermissions struct {
-	permissions []string
-	refusals    int
-	asked       int
+type permissions struct {
+	held     []string
+	refusals int
+	asked    int
 }
 
-// tokenOf is the access token that the fake metadata server gives account:
+// TokenOf is the access token that the fake metadata server gives account:
 // the fake APIs tell accounts apart by it.
-func tokenOf(account string) string {
+func TokenOf(account string) string {
 	return "ya29.fake-" + account
 }
 
-// hold makes the fake APIs answer that the account holds permissions on
-// resource (b/BUCKET, or projects/P/secrets|topics|subscriptions|datasets/NAME)
+// Hold makes the fake APIs answer that the account holds held on resource
 // once refusals asks have gone unanswered.
-func (m *fakeMetadata) hold(resource string, refusals int, permissions ...string) {
+func (m *Metadata) Hold(resource string, refusals int, held ...string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.held == nil {
-		m.held = map[string]*heldPermissions{}
+		m.held = Held{}
 	}
-	m.held[resource] = &heldPermissions{permissions: permissions, refusals: refusals}
+	m.held[resource] = &permissions{held: held, refusals: refusals}
 }
 
-// asks is how often the fake APIs were asked about resource.
-func (m *fakeMetadata) asks(resource string) int {
+// Asks is how often the fake APIs were asked about resource.
+func (m *Metadata) Asks(resource string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if h := m.held[resource]; h != nil {
@@ -54,8 +57,38 @@ func (m *fakeMetadata) asks(resource string) int {
 	return 0
 }
 
-// heldOf answers which of permissions the caller holds on resource; m.mu is held.
-func (m *fakeMetadata) heldOf(resource string, permissions []string) []string {
+// HeldFor holds every grant of a verification's GRANTS, lines of KIND
+// PROJECT NAME ROLE PERMISSIONS, as a stack's grants that took effect.
+func HeldFor(grants string) Held {
+	held := Held{}
+	for line := range strings.Lines(grants) {
+		fields := strings.Fields(line)
+		if len(fields) != 5 {
+			continue
+		}
+		kind, project, name, granted := fields[0], fields[1], fields[2], strings.Split(fields[4], ",")
+		resource := fmt.Sprintf("projects/%s/%ss/%s", project, kind, name)
+		if kind == "bucket" {
+			resource = "b/" + name
+		}
+		if h := held[resource]; h != nil {
+			h.held = append(h.held, granted...)
+			continue
+		}
+		held[resource] = &permissions{held: granted}
+	}
+	return held
+}
+
+// HoldGrants makes the fake APIs hold every grant of GRANTS.
+func (m *Metadata) HoldGrants(grants string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.held = HeldFor(grants)
+}
+
+// heldOf answers which of asked the caller holds on resource; m.mu is held.
+func (m *Metadata) heldOf(resource string, asked []string) []string {
 	h := m.held[resource]
 	if h == nil {
 		return nil
@@ -65,8 +98,8 @@ func (m *fakeMetadata) heldOf(resource string, permissions []string) []string {
 		return nil
 	}
 	var out []string
-	for _, p := range permissions {
-		if slices.Contains(h.permissions, p) {
+	for _, p := range asked {
+		if slices.Contains(h.held, p) {
 			out = append(out, p)
 		}
 	}
@@ -74,12 +107,12 @@ func (m *fakeMetadata) heldOf(resource string, permissions []string) []string {
 }
 
 // serveAPI answers a Google API call; m.mu is held.
-func (m *fakeMetadata) serveAPI(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer "+tokenOf(m.account) {
+func (m *Metadata) serveAPI(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+TokenOf(m.account) {
 		apiError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
 		return
 	}
-	host, path, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, googleAPIs), "/")
+	host, path, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, GoogleAPIs), "/")
 	switch {
 	case host == "storage.googleapis.com" && r.Method == http.MethodGet && strings.HasSuffix(path, "/iam/testPermissions"):
 		bucket := strings.TrimSuffix(strings.TrimPrefix(path, "storage/v1/"), "/iam/testPermissions")
@@ -106,7 +139,7 @@ func (m *fakeMetadata) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 // getDataset is BigQuery's datasets.get, which with the METADATA view needs
 // bigquery.datasets.get alone.
-func (m *fakeMetadata) getDataset(w http.ResponseWriter, resource, view string) {
+func (m *Metadata) getDataset(w http.ResponseWriter, resource, view string) {
 	project, dataset, _ := strings.Cut(strings.TrimPrefix(resource, "projects/"), "/datasets/")
 	id := project + ":" + dataset
 	switch {
@@ -130,32 +163,22 @@ func apiError(w http.ResponseWriter, code int, status, message string) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": message, "status": status}})
 }
 
-// heldFor holds every grant of a verification's GRANTS, lines of KIND
-// PROJECT NAME ROLE PERMISSIONS, as a stack's grants that took effect.
-func heldFor(grants string) map[string]*heldPermissions {
-	held := map[string]*heldPermissions{}
-	for line := range strings.Lines(grants) {
-		fields := strings.Fields(line)
-		if len(fields) != 5 {
-			continue
+// HoldEveryKindOfGrant makes the fake APIs hold, in project, every grant of
+// the tests' everyKindOfGrant (tests/grants_test.go): the permissions that
+// each role is proven by (components/grants.go), but those in lacking; the
+// secret's only once it has been asked lateSecret times.
+func (m *Metadata) HoldEveryKindOfGrant(project string, lateSecret int, lacking ...string) {
+	for resource, held := range map[string][]string{
+		"b/reports-input": {"storage.objects.get", "storage.objects.list"},
+		"projects/" + project + "/secrets/db-password":            {"secretmanager.versions.access"},
+		"projects/" + project + "/topics/reports-done":            {"pubsub.topics.publish"},
+		"projects/" + project + "/subscriptions/reports-requests": {"pubsub.subscriptions.consume"},
+		"projects/my-gkewi-data-project/datasets/sales":           {"bigquery.datasets.get"},
+	} {
+		refusals := 0
+		if strings.Contains(resource, "/secrets/") {
+			refusals = lateSecret
 		}
-		kind, project, name, permissions := fields[0], fields[1], fields[2], strings.Split(fields[4], ",")
-		resource := fmt.Sprintf("projects/%s/%ss/%s", project, kind, name)
-		if kind == "bucket" {
-			resource = "b/" + name
-		}
-		if h := held[resource]; h != nil {
-			h.permissions = append(h.permissions, permissions...)
-			continue
-		}
-		held[resource] = &heldPermissions{permissions: permissions}
+		m.Hold(resource, refusals, slices.DeleteFunc(held, func(p string) bool { return slices.Contains(lacking, p) })...)
 	}
-	return held
-}
-
-// holdGrants makes the fake APIs hold every grant of GRANTS.
-func (m *fakeMetadata) holdGrants(grants string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.held = heldFor(grants)
 }

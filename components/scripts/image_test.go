@@ -1,22 +1,68 @@
-package tests
+package scripts_test
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"net/http"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gkewi/gkewi/tests/fakegke"
+	"github.com/gkewi/gkewi/tests/podspec"
 )
+
+// The pods' scripts, run on the host as the default image would run them:
+// with only the image's tools on the PATH, a stub gcloud, and a fake GKE
+// metadata server and Google APIs (tests/fakegke). What they run is the
+// program's own commands, from podspec.FixturesFile, which the tests
+// package keeps current. This package links no Pulumi SDK, so that
+// `go test ./...` runs it while it links the tests package.
+
+// fixtures are the commands the program gives the dev fixture's pods.
+var fixtures = func() *podspec.Fixtures {
+	f, err := podspec.LoadFixtures(filepath.Join("..", "..", "tests", podspec.FixturesFile))
+	if err != nil {
+		panic(err)
+	}
+	return f
+}()
+
+// container is the command and the environment of one of the fixtures'
+// containers; the environment is the test's own copy.
+func container(t *testing.T, name string) ([]string, map[string]string) {
+	t.Helper()
+	c, ok := fixtures.Containers[name]
+	if !ok {
+		t.Fatalf("%s has no container %q; run `make plan`", podspec.FixturesFile, name)
+	}
+	return c.Command, maps.Clone(c.Env)
+}
+
+// output is one of the fixtures' outputs.
+func output(t *testing.T, name string) string {
+	t.Helper()
+	command, ok := fixtures.Outputs[name]
+	if !ok {
+		t.Fatalf("%s has no output %q; run `make plan`", podspec.FixturesFile, name)
+	}
+	return command
+}
+
+// containerOf is the command and env of the pod's container name.
+func containerOf(t *testing.T, pod map[string]any, name string) ([]string, map[string]string) {
+	t.Helper()
+	command, env, ok := podspec.Container(pod, name)
+	if !ok {
+		t.Fatalf("the pod has no container %q", name)
+	}
+	return command, env
+}
 
 // defaultImageTools are the commands that the default image,
 // gcr.io/google.com/cloudsdktool/google-cloud-cli:stable, has on its PATH, by
@@ -49,13 +95,13 @@ var absentFromDefaultImage = []string{"curl", "wget", "python3", "python", "jq",
 // to sleep. scratch stands for the pod's writable emptyDir at /tmp.
 type imageEnv struct {
 	bin, scratch, sleeps string
-	metadata             *fakeMetadata
+	metadata             *fakegke.Metadata
 }
 
 // scratchInPod is where the pod mounts its writable emptyDir.
 const scratchInPod = "/tmp"
 
-func newImageEnv(t *testing.T, metadata *fakeMetadata) *imageEnv {
+func newImageEnv(t *testing.T, metadata *fakegke.Metadata) *imageEnv {
 	t.Helper()
 	dir := t.TempDir()
 	env := &imageEnv{
@@ -85,7 +131,7 @@ func (e *imageEnv) install(t *testing.T, tool string) {
 	var err error
 	switch tool {
 	case "gcloud":
-		err = os.Symlink(gcloudStub(t), target)
+		err = os.Symlink(fakegke.GcloudStub(t), target)
 	case "sleep":
 		err = os.WriteFile(target, []byte("#!/bin/sh\necho \"$1\" >> "+e.sleeps+"\n"), 0o755)
 	case "sh":
@@ -106,7 +152,7 @@ func (e *imageEnv) wrapGcloud(t *testing.T, snippet string) {
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+snippet+"\nexec "+gcloudStub(t)+" \"$@\"\n"), 0o755); err != nil {
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+snippet+"\nexec "+fakegke.GcloudStub(t)+" \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -151,7 +197,7 @@ func (e *imageEnv) run(t *testing.T, command []string, env map[string]string) re
 	}
 	cmd := exec.CommandContext(ctx, name, command[1:]...)
 	cmd.Dir = e.scratch
-	cmd.Env = []string{"PATH=" + e.bin, "TMPDIR=" + e.scratch, "GCE_METADATA_ROOT=" + e.metadata.addr}
+	cmd.Env = []string{"PATH=" + e.bin, "TMPDIR=" + e.scratch, "GCE_METADATA_ROOT=" + e.metadata.Addr}
 	for key, value := range env {
 		if value == scratchInPod || strings.HasPrefix(value, scratchInPod+"/") {
 			value = e.scratch + strings.TrimPrefix(value, scratchInPod)
@@ -185,167 +231,9 @@ func (e *imageEnv) sleepsAsked(t *testing.T) []string {
 	return strings.Fields(string(data))
 }
 
-var (
-	stubOnce sync.Once
-	stubPath string
-	stubErr  error
-)
-
-// gcloudStub builds ./gcloudstub once per test binary, statically, so that it
-// needs nothing from the PATH it runs on. It builds into this checkout's
-// bin/, where go finds it up to date and links nothing on the next run.
-func gcloudStub(t *testing.T) string {
-	t.Helper()
-	stubOnce.Do(func() {
-		bin, err := filepath.Abs(filepath.Join("..", "bin", "test"))
-		if err != nil {
-			stubErr = err
-			return
-		}
-		stubPath = filepath.Join(bin, "gcloud")
-		build := exec.Command("go", "build", "-o", stubPath, "./gcloudstub")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			stubErr = fmt.Errorf("building the gcloud stub: %v\n%s", err, out)
-		}
-	})
-	if stubErr != nil {
-		t.Fatal(stubErr)
-	}
-	return stubPath
-}
-
-// TestMain gives the tests' garbage collector more room: a run allocates
-// much and lives for seconds, and GOGC=400 took 0.3 s off the 3.3 s it ran
-// in on 2 cores. A GOGC in the environment wins.
-func TestMain(m *testing.M) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	os.Exit(m.Run())
-}
-
-// fakeMetadata is the GKE metadata server as a pod sees it, with the ways it
-// can let a pod down. Like the real one, it answers only requests that carry
-// Metadata-Flavor: Google, and marks its answers the same way.
-type fakeMetadata struct {
-	addr string
-
-	mu      sync.Mutex
-	account string
-	// refuseTokens is how many token requests get HTTP 403 before one gets a
-	// token, as while a binding propagates; -1 refuses them all.
-	refuseTokens int
-	// dropFirst is how many requests of any kind are cut off unanswered, as
-	// in a pod's first moments.
-	dropFirst     int
-	tokenRequests int
-	// held are the permissions that the fake Google APIs say the account
-	// holds, by resource (googleapis_test.go).
-	held map[string]*heldPermissions
-}
-
-func startFakeMetadata(t *testing.T, account string) *fakeMetadata {
-	t.Helper()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &fakeMetadata{addr: listener.Addr().String(), account: account}
-	server := &http.Server{Handler: m, ReadHeaderTimeout: 5 * time.Second}
-	go server.Serve(listener) //nolint:errcheck // Serve returns when the test closes the server.
-	t.Cleanup(func() { server.Close() })
-	return m
-}
-
-func (m *fakeMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if strings.HasPrefix(r.URL.Path, googleAPIs) {
-		m.serveAPI(w, r)
-		return
-	}
-	if m.dropFirst > 0 {
-		m.dropFirst--
-		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-			conn.Close()
-		}
-		return
-	}
-	if r.Header.Get("Metadata-Flavor") != "Google" {
-		http.Error(w, "Missing Metadata-Flavor:Google header.", http.StatusForbidden)
-		return
-	}
-	w.Header().Set("Metadata-Flavor", "Google")
-	switch r.URL.Path {
-	case "/computeMetadata/v1/project/numeric-project-id":
-		fmt.Fprint(w, "123456789012")
-	case "/computeMetadata/v1/instance/service-accounts/default/email":
-		fmt.Fprint(w, m.account)
-	case "/computeMetadata/v1/instance/service-accounts/default/token":
-		m.tokenRequests++
-		if m.refuseTokens < 0 || m.tokenRequests <= m.refuseTokens {
-			http.Error(w, "Forbidden", http.StatusForbidden)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"access_token":%q,"expires_in":3599,"token_type":"Bearer"}`, tokenOf(m.account))
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-func (m *fakeMetadata) setRefuseTokens(n int) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.refuseTokens = n
-}
-
-func (m *fakeMetadata) setAccount(account string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.account = account
-}
-
-func (m *fakeMetadata) tokensAsked() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.tokenRequests
-}
-
-// containerIn returns the command and env of the named container (init or
-// not) in the pod spec at path of a registration.
-func containerIn(t *testing.T, reg registration, path []any, name string) ([]string, map[string]string) {
-	t.Helper()
-	pod, _ := get(reg.Inputs, path...).(map[string]any)
-	return containerOf(t, pod, name)
-}
-
-func containerOf(t *testing.T, pod map[string]any, name string) ([]string, map[string]string) {
-	t.Helper()
-	for _, c := range containers(pod) {
-		if c["name"] != name {
-			continue
-		}
-		var command []string
-		for _, arg := range c["command"].([]any) {
-			command = append(command, arg.(string))
-		}
-		env := map[string]string{}
-		list, _ := c["env"].([]any)
-		for _, e := range list {
-			pair := e.(map[string]any)
-			env[pair["name"].(string)] = pair["value"].(string)
-		}
-		return command, env
-	}
-	t.Fatalf("the pod has no container %q", name)
-	return nil, nil
-}
-
 func TestTheImageEnvironmentHoldsOnlyWhatTheImageHas(t *testing.T) {
 	t.Parallel()
-	env := newImageEnv(t, startFakeMetadata(t, "x"))
+	env := newImageEnv(t, fakegke.Serve(t, "x"))
 	entries, err := os.ReadDir(env.bin)
 	if err != nil {
 		t.Fatal(err)

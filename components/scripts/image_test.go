@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gkewi/gkewi/tests/fakegke"
+	"github.com/gkewi/gkewi/tests/lowpriority"
 	"github.com/gkewi/gkewi/tests/podspec"
 )
 
@@ -247,4 +248,10 @@ func TestTheImageEnvironmentHoldsOnlyWhatTheImageHas(t *testing.T) {
 	if got.code != 127 || !strings.Contains(got.stderr, "curl: not found") {
 		t.Errorf("curl ran in the image environment: %+v", got)
 	}
+}
+
+// TestMain runs the image tests at a lower priority, beside the link of the
+// tests package's binary (tests/lowpriority says why).
+func TestMain(m *testing.M) {
+	os.Exit(lowpriority.Run(m))
 }

@@ -1,4 +1,4 @@
-package tests
+package buildguard_test
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // deployment build (`make up` is the README's deploy command).
 func makefileGOFLAGS(t *testing.T) string {
 	t.Helper()
-	makefile, err := os.ReadFile(filepath.Join("..", "Makefile"))
+	makefile, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package tests
+package buildguard_test
 
 import (
 	"os"

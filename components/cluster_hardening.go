@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/gkewi/gkewi/components/internal/vpc"
+	"github.com/gkewi/gkewi/components/internal/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/kms"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
@@ -78,7 +78,7 @@ func exportRoutesToControlPlane(ctx *pulumi.Context, name string, args clusterAr
 	if !args.PrivateEndpoint {
 		return nil, nil
 	}
-	routes, err := vpc.NewNetworkPeeringRoutesConfig(ctx, name+"-control-plane-routes", vpc.Inputs{
+	routes, err := gcp.NewNetworkPeeringRoutesConfig(ctx, name+"-control-plane-routes", gcp.Inputs{
 		"project":            pulumi.String(args.Project),
 		"network":            args.Network.NetworkName,
 		"peering":            gke.PrivateClusterConfig.PeeringName().Elem(),

@@ -8,11 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/bigquery"
+	"github.com/gkewi/gkewi/components/internal/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/pubsub"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/secretmanager"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -53,6 +50,13 @@ type grantKind struct {
 	// it by: those the role exists for, which the resource's
 	// testIamPermissions can answer.
 	roles map[string][]string
+	// member is the type of the resource's additive IAM member, as
+	// pulumi-gcp v7.38.0 names it, whose input memberInput names the
+	// resource (components/internal/gcp says why by its token).
+	member, memberInput string
+	// lookup is the function that reads a resource of the kind, whose
+	// argument lookupInput names it.
+	lookup, lookupInput string
 }
 
 // GrantKinds are the kinds a grant may name. The roles are those that
@@ -75,6 +79,8 @@ var GrantKinds = map[string]grantKind{
 			return bucketName.MatchString(name) && !slices.ContainsFunc(strings.Split(name, "."), func(part string) bool { return len(part) > 63 })
 		},
 		allowed: "3-63 lowercase letters, digits, '-', '_' and '.' (up to 222 with dots, each part at most 63), starting and ending with a letter or digit",
+		member:  "gcp:storage/bucketIAMMember:BucketIAMMember", memberInput: "bucket",
+		lookup: "gcp:storage/getBucket:getBucket", lookupInput: "name",
 		roles: map[string][]string{
 			"roles/storage.objectViewer":       {"storage.objects.get", "storage.objects.list"},
 			"roles/storage.objectCreator":      {"storage.objects.create"},
@@ -91,6 +97,8 @@ var GrantKinds = map[string]grantKind{
 	SecretGrant: {
 		valid:   regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`).MatchString,
 		allowed: "1-255 letters, digits, '-' and '_'",
+		member:  "gcp:secretmanager/secretIamMember:SecretIamMember", memberInput: "secretId",
+		lookup: "gcp:secretmanager/getSecret:getSecret", lookupInput: "secretId",
 		roles: map[string][]string{
 			"roles/secretmanager.secretAccessor":       {"secretmanager.versions.access"},
 			"roles/secretmanager.secretVersionAdder":   {"secretmanager.versions.add"},
@@ -102,6 +110,8 @@ var GrantKinds = map[string]grantKind{
 	TopicGrant: {
 		valid:   pubsubName,
 		allowed: pubsubAllowed,
+		member:  "gcp:pubsub/topicIAMMember:TopicIAMMember", memberInput: "topic",
+		lookup: "gcp:pubsub/getTopic:getTopic", lookupInput: "name",
 		roles: map[string][]string{
 			"roles/pubsub.publisher":  {"pubsub.topics.publish"},
 			"roles/pubsub.subscriber": {"pubsub.topics.attachSubscription"},
@@ -113,6 +123,8 @@ var GrantKinds = map[string]grantKind{
 	SubscriptionGrant: {
 		valid:   pubsubName,
 		allowed: pubsubAllowed,
+		member:  "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember", memberInput: "subscription",
+		lookup: "gcp:pubsub/getSubscription:getSubscription", lookupInput: "name",
 		roles: map[string][]string{
 			"roles/pubsub.subscriber": {"pubsub.subscriptions.consume"},
 			"roles/pubsub.viewer":     {"pubsub.subscriptions.get"},
@@ -129,6 +141,8 @@ var GrantKinds = map[string]grantKind{
 		// Go's regexp repeats at most 1000 times.
 		valid:   func(name string) bool { return datasetName.MatchString(name) && len(name) <= 1024 },
 		allowed: "1-1024 letters, digits and '_'",
+		member:  "gcp:bigquery/datasetAccess:DatasetAccess", memberInput: "datasetId",
+		lookup: "gcp:bigquery/getDataset:getDataset", lookupInput: "datasetId",
 		roles: map[string][]string{
 			"roles/bigquery.dataViewer":     {datasetGetPermission},
 			"roles/bigquery.dataEditor":     {datasetGetPermission},
@@ -292,28 +306,17 @@ type grantee struct {
 }
 
 func newGrant(ctx *pulumi.Context, name string, g Grant, who grantee, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
-	role, project := pulumi.String(g.Role), pulumi.String(g.Project)
+	kind := GrantKinds[g.Kind]
+	inputs := gcp.Inputs{kind.memberInput: pulumi.String(g.Name), "role": pulumi.String(g.Role), "member": who.member}
 	switch g.Kind {
 	case BucketGrant:
-		return storage.NewBucketIAMMember(ctx, name, &storage.BucketIAMMemberArgs{
-			Bucket: pulumi.String(g.Name), Role: role, Member: who.member,
-		}, opts...)
-	case SecretGrant:
-		return secretmanager.NewSecretIamMember(ctx, name, &secretmanager.SecretIamMemberArgs{
-			SecretId: pulumi.String(g.Name), Project: project, Role: role, Member: who.member,
-		}, opts...)
-	case TopicGrant:
-		return pubsub.NewTopicIAMMember(ctx, name, &pubsub.TopicIAMMemberArgs{
-			Topic: pulumi.String(g.Name), Project: project, Role: role, Member: who.member,
-		}, opts...)
-	case SubscriptionGrant:
-		return pubsub.NewSubscriptionIAMMember(ctx, name, &pubsub.SubscriptionIAMMemberArgs{
-			Subscription: pulumi.String(g.Name), Project: project, Role: role, Member: who.member,
-		}, opts...)
+		// A bucket's name is global: its member takes no project.
 	case DatasetGrant:
-		return bigquery.NewDatasetAccess(ctx, name, datasetAccess(g, who), opts...)
+		inputs = datasetAccess(g, who)
+	default:
+		inputs["project"] = pulumi.String(g.Project)
 	}
-	return nil, fmt.Errorf("unknown kind %q", g.Kind)
+	return gcp.NewResource(ctx, kind.member, name, inputs, opts...)
 }
 
 // legacyDatasetRoles are the dataset roles that BigQuery stores as its
@@ -333,16 +336,16 @@ var legacyDatasetRoles = map[string]string{
 // documentation says so), and clash with any DatasetAccess or
 // Dataset.access of the dataset's owner. A GSA is an entry by email; a
 // principal is an iamMember.
-func datasetAccess(g Grant, who grantee) *bigquery.DatasetAccessArgs {
-	access := &bigquery.DatasetAccessArgs{
-		DatasetId: pulumi.String(g.Name),
-		Project:   pulumi.String(g.Project),
-		Role:      pulumi.String(orDefault(legacyDatasetRoles[g.Role], g.Role)),
+func datasetAccess(g Grant, who grantee) gcp.Inputs {
+	access := gcp.Inputs{
+		"datasetId": pulumi.String(g.Name),
+		"project":   pulumi.String(g.Project),
+		"role":      pulumi.String(orDefault(legacyDatasetRoles[g.Role], g.Role)),
 	}
 	if who.direct {
-		access.IamMember = who.member
+		access["iamMember"] = who.member
 	} else {
-		access.UserByEmail = who.email
+		access["userByEmail"] = who.email
 	}
 	return access
 }
@@ -377,35 +380,26 @@ func grantProblems(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, opts ...p
 // bucket"), so for a bucket in another project, other is that project's
 // number.
 func lookUpGrant(ctx *pulumi.Context, g Grant, opts ...pulumi.InvokeOption) (other string, err error) {
-	project := &g.Project
-	switch g.Kind {
-	case BucketGrant:
-		return lookUpBucket(ctx, g, opts...)
-	case SecretGrant:
-		_, err = secretmanager.LookupSecret(ctx, &secretmanager.LookupSecretArgs{SecretId: g.Name, Project: project}, opts...)
-	case TopicGrant:
-		_, err = pubsub.LookupTopic(ctx, &pubsub.LookupTopicArgs{Name: g.Name, Project: project}, opts...)
-	case SubscriptionGrant:
-		_, err = pubsub.LookupSubscription(ctx, &pubsub.LookupSubscriptionArgs{Name: g.Name, Project: project}, opts...)
-	case DatasetGrant:
-		_, err = bigquery.LookupDataset(ctx, &bigquery.LookupDatasetArgs{DatasetId: g.Name, Project: project}, opts...)
+	kind := GrantKinds[g.Kind]
+	args := map[string]string{kind.lookupInput: g.Name, "project": g.Project}
+	var found struct {
+		ProjectNumber int `pulumi:"projectNumber"`
 	}
-	return "", err
-}
-
-// lookUpBucket reads the bucket, and the number of the project the grant
-// states, and returns the bucket's project number when they differ.
-func lookUpBucket(ctx *pulumi.Context, g Grant, opts ...pulumi.InvokeOption) (string, error) {
-	bucket, err := storage.LookupBucket(ctx, &storage.LookupBucketArgs{Name: g.Name, Project: &g.Project}, opts...)
-	if err != nil {
+	if err := gcp.Call(ctx, kind.lookup, args, &found, opts...); err != nil || g.Kind != BucketGrant {
 		return "", err
 	}
+	return bucketElsewhere(ctx, g, found.ProjectNumber, opts...)
+}
+
+// bucketElsewhere is the number of the project that holds the bucket, when
+// it is not the project the grant states.
+func bucketElsewhere(ctx *pulumi.Context, g Grant, number int, opts ...pulumi.InvokeOption) (string, error) {
 	stated, err := organizations.LookupProject(ctx, &organizations.LookupProjectArgs{ProjectId: &g.Project}, opts...)
 	if err != nil {
 		return "", err
 	}
-	if number, err := strconv.Atoi(stated.Number); err != nil || number != bucket.ProjectNumber {
-		return strconv.Itoa(bucket.ProjectNumber), nil
+	if statedNumber, err := strconv.Atoi(stated.Number); err != nil || statedNumber != number {
+		return strconv.Itoa(number), nil
 	}
 	return "", nil
 }

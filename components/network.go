@@ -3,7 +3,7 @@ package components
 import (
 	"fmt"
 
-	"github.com/gkewi/gkewi/components/internal/vpc"
+	"github.com/gkewi/gkewi/components/internal/gcp"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -95,7 +95,7 @@ func useExistingNetwork(args networkArgs) *network {
 // public address, plus the secondary ranges a VPC-native cluster needs.
 func newVPC(ctx *pulumi.Context, name string, args networkArgs, parts partOptions) (*network, error) {
 	opts := parts.google()
-	created, err := vpc.NewNetwork(ctx, name+"-network", vpc.Inputs{
+	created, err := gcp.NewNetwork(ctx, name+"-network", gcp.Inputs{
 		"project":               pulumi.String(args.Project),
 		"name":                  pulumi.String(args.Network),
 		"autoCreateSubnetworks": pulumi.Bool(false),
@@ -105,7 +105,7 @@ func newVPC(ctx *pulumi.Context, name string, args networkArgs, parts partOption
 		return nil, fmt.Errorf("creating network: %w", err)
 	}
 	const pods, services = "pods", "services"
-	subnetInputs := vpc.Inputs{
+	subnetInputs := gcp.Inputs{
 		"project":               pulumi.String(args.Project),
 		"region":                pulumi.String(args.Region),
 		"name":                  pulumi.String(args.Subnetwork),
@@ -113,14 +113,14 @@ func newVPC(ctx *pulumi.Context, name string, args networkArgs, parts partOption
 		"ipCidrRange":           pulumi.String(args.SubnetCIDR),
 		"privateIpGoogleAccess": pulumi.Bool(true),
 		"secondaryIpRanges": pulumi.Array{
-			vpc.Inputs{"rangeName": pulumi.String(pods), "ipCidrRange": pulumi.String(args.PodsCIDR)},
-			vpc.Inputs{"rangeName": pulumi.String(services), "ipCidrRange": pulumi.String(args.ServicesCIDR)},
+			gcp.Inputs{"rangeName": pulumi.String(pods), "ipCidrRange": pulumi.String(args.PodsCIDR)},
+			gcp.Inputs{"rangeName": pulumi.String(services), "ipCidrRange": pulumi.String(args.ServicesCIDR)},
 		},
 	}
 	if args.FlowLogs {
 		subnetInputs["logConfig"] = flowLogs
 	}
-	subnet, err := vpc.NewSubnetwork(ctx, name+"-subnetwork", subnetInputs, opts...)
+	subnet, err := gcp.NewSubnetwork(ctx, name+"-subnetwork", subnetInputs, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating subnetwork: %w", err)
 	}
@@ -140,7 +140,7 @@ func newVPC(ctx *pulumi.Context, name string, args networkArgs, parts partOption
 func newCloudNAT(ctx *pulumi.Context, name string, args networkArgs, networkID pulumi.StringOutput,
 	opts ...pulumi.ResourceOption,
 ) error {
-	router, err := vpc.NewRouter(ctx, name+"-router", vpc.Inputs{
+	router, err := gcp.NewRouter(ctx, name+"-router", gcp.Inputs{
 		"project": pulumi.String(args.Project),
 		"region":  pulumi.String(args.Region),
 		"name":    pulumi.String(networkChildName(args.Network, "-router")),
@@ -149,14 +149,14 @@ func newCloudNAT(ctx *pulumi.Context, name string, args networkArgs, networkID p
 	if err != nil {
 		return fmt.Errorf("creating Cloud Router: %w", err)
 	}
-	_, err = vpc.NewRouterNat(ctx, name+"-nat", vpc.Inputs{
+	_, err = gcp.NewRouterNat(ctx, name+"-nat", gcp.Inputs{
 		"project":                       pulumi.String(args.Project),
 		"region":                        pulumi.String(args.Region),
 		"router":                        router.Name,
 		"name":                          pulumi.String(networkChildName(args.Network, "-nat")),
 		"natIpAllocateOption":           pulumi.String("AUTO_ONLY"),
 		"sourceSubnetworkIpRangesToNat": pulumi.String("ALL_SUBNETWORKS_ALL_IP_RANGES"),
-		"logConfig": vpc.Inputs{
+		"logConfig": gcp.Inputs{
 			"enable": pulumi.Bool(true),
 			"filter": pulumi.String("ERRORS_ONLY"),
 		},

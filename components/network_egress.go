@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gkewi/gkewi/components/internal/vpc"
+	"github.com/gkewi/gkewi/components/internal/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/dns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -26,7 +26,7 @@ var googleAPIsEndpoints = map[string]struct {
 
 // flowLogs samples half of the subnetwork's flows every 5 seconds, with
 // their metadata, as Google's examples do.
-var flowLogs = vpc.Inputs{
+var flowLogs = gcp.Inputs{
 	"aggregationInterval": pulumi.String("INTERVAL_5_SEC"),
 	"flowSampling":        pulumi.Float64(0.5),
 	"metadata":            pulumi.String("INCLUDE_ALL_METADATA"),

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gkewi/gkewi/components/internal/vpc"
+	"github.com/gkewi/gkewi/components/internal/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -207,11 +207,11 @@ func onOff(on bool) string {
 func existingNetworkProblems(ctx *pulumi.Context, a WorkloadIdentityCronJobArgs, own *container.LookupClusterResult,
 	opts ...pulumi.InvokeOption,
 ) []Problem {
-	if err := vpc.LookupNetwork(ctx, vpc.LookupNetworkArgs{Name: a.ExistingNetwork, Project: a.Project}, opts...); err != nil {
+	if err := gcp.LookupNetwork(ctx, gcp.LookupNetworkArgs{Name: a.ExistingNetwork, Project: a.Project}, opts...); err != nil {
 		return []Problem{{Key: "existingNetwork", Value: a.ExistingNetwork, Message: fmt.Sprintf(
 			"cannot be read in project %s (%v); allowed: an existing VPC that the deployer may read (roles/compute.networkViewer)", a.Project, err)}}
 	}
-	subnet, err := vpc.LookupSubnetwork(ctx, vpc.LookupSubnetworkArgs{
+	subnet, err := gcp.LookupSubnetwork(ctx, gcp.LookupSubnetworkArgs{
 		Name: a.ExistingSubnetwork, Region: a.Region, Project: a.Project,
 	}, opts...)
 	if err != nil {
@@ -246,7 +246,7 @@ func clusterRangeNames(live *container.LookupClusterResult) []string {
 
 // overlapsSubnetwork refuses a range of the cluster that overlaps a range
 // the existing subnetwork already has for something else.
-func overlapsSubnetwork(a WorkloadIdentityCronJobArgs, subnet *vpc.SubnetworkResult, ours []string) []Problem {
+func overlapsSubnetwork(a WorkloadIdentityCronJobArgs, subnet *gcp.SubnetworkResult, ours []string) []Problem {
 	taken := []string{subnet.CIDR}
 	for _, r := range subnet.SecondaryRanges {
 		if !slices.Contains(ours, r.Name) {

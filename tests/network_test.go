@@ -2,7 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -220,32 +219,42 @@ func TestEgressToGoogleReachesTheRegistriesToo(t *testing.T) {
 	}
 }
 
-// TestEveryGoogleResourceAsksForThePinnedProvider: the Compute Engine
-// resources are registered by their tokens (components/internal/vpc), not
-// by the SDK's constructors, which ask the engine for the SDK's own version.
-// Each must ask for that same version, go.mod's (vpc.SDKVersion), or the
-// engine would give it a default provider of its own, of whichever version
-// it finds. The
-// cloud-nat stack creates four of the five, the hardened stack the fifth.
+// TestEveryGoogleResourceAsksForThePinnedProvider: the VPC's resources and
+// the grants' IAM members are registered by their tokens
+// (components/internal/gcp), not by the SDK's constructors, which ask the
+// engine for the SDK's own version. Each must ask for that same version,
+// go.mod's (gcp.SDKVersion), or the engine would give it a default provider
+// of its own, of whichever version it finds. The cloud-nat stack creates
+// four of the VPC's five, the hardened stack the fifth, and the dev fixture
+// with every kind of grant the five members.
 func TestEveryGoogleResourceAsksForThePinnedProvider(t *testing.T) {
 	t.Parallel()
 	pinned := pinnedVersion(t, "github.com/pulumi/pulumi-gcp/sdk/v7")
-	computeTypes := map[string]bool{}
-	for _, stack := range []string{"cloud-nat", "hardened"} {
-		for _, r := range mustRecord(t, stackConfig(t, stack), inStack(stack)).resources {
+	byToken := map[string]bool{
+		networkType: false, subnetworkType: false, "gcp:compute/router:Router": false, "gcp:compute/routerNat:RouterNat": false,
+		"gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig": false,
+		bucketMemberType: false, secretMemberType: false, topicMemberType: false, subscriptionMemberType: false, datasetAccessType: false,
+	}
+	for name, rec := range map[string]*recorder{
+		"cloud-nat":                     mustRecord(t, stackConfig(t, "cloud-nat"), inStack("cloud-nat")),
+		"hardened":                      mustRecord(t, stackConfig(t, "hardened"), inStack("hardened")),
+		"dev, with every kind of grant": mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:grants": everyKindOfGrant})),
+	} {
+		for _, r := range rec.resources {
 			if !strings.HasPrefix(r.Type, "gcp:") {
 				continue
 			}
 			if r.Version != pinned {
-				t.Errorf("%s: %s %s asks for pulumi-gcp %q; want %s, go.mod's", stack, r.Type, r.Name, r.Version, pinned)
+				t.Errorf("%s: %s %s asks for pulumi-gcp %q; want %s, go.mod's", name, r.Type, r.Name, r.Version, pinned)
 			}
-			if strings.HasPrefix(r.Type, "gcp:compute/") {
-				computeTypes[r.Type] = true
+			if _, ok := byToken[r.Type]; ok {
+				byToken[r.Type] = true
 			}
 		}
 	}
-	if len(computeTypes) != 5 {
-		t.Errorf("the two stacks register %d Compute Engine types, not the five of components/internal/vpc: %v",
-			len(computeTypes), slices.Sorted(maps.Keys(computeTypes)))
+	for typ, seen := range byToken {
+		if !seen {
+			t.Errorf("no stack here registers %s, which components/internal/gcp registers by its token", typ)
+		}
 	}
 }

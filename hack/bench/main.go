@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -55,15 +56,57 @@ func newBench(root string) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := os.MkdirTemp("", "gkewi-bench-")
-	if err != nil {
-		return nil, err
-	}
 	goflags, err := makefileGOFLAGS(filepath.Join(root, "Makefile"))
 	if err != nil {
 		return nil, err
 	}
-	return &bench{root: root, floor: filepath.Join(root, "hack", "bench", "floor"), out: out, goflags: goflags}, nil
+	floor := filepath.Join(root, "hack", "bench", "floor")
+	if err := sameSDKPackages(root, floor); err != nil {
+		return nil, err
+	}
+	out, err := os.MkdirTemp("", "gkewi-bench-")
+	if err != nil {
+		return nil, err
+	}
+	return &bench{root: root, floor: floor, out: out, goflags: goflags}, nil
+}
+
+// sdkPackage matches the provider SDKs' packages, less their internals.
+var sdkPackage = regexp.MustCompile(`^github\.com/pulumi/pulumi-(gcp|kubernetes|random)/sdk/v\d+/go/[^ ]*$`)
+
+// sameSDKPackages refuses a floor that does not link the provider SDK
+// packages that the program links, no more and no fewer: it would weigh
+// the program against another program.
+func sameSDKPackages(program, floor string) error {
+	want, err := sdkPackages(program)
+	if err != nil {
+		return err
+	}
+	got, err := sdkPackages(floor)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("the floor links the SDK packages %v, and the program %v: make floor/ import what the program does", got, want)
+	}
+	return nil
+}
+
+func sdkPackages(dir string) ([]string, error) {
+	list := exec.Command("go", "list", "-deps", ".")
+	list.Dir = dir
+	out, err := list.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list -deps in %s: %w", dir, err)
+	}
+	var packages []string
+	for _, pkg := range strings.Fields(string(out)) {
+		if sdkPackage.MatchString(pkg) && !strings.Contains(pkg, "/internal") {
+			packages = append(packages, pkg)
+		}
+	}
+	slices.Sort(packages)
+	return packages, nil
 }
 
 // scratch is the file an edit writes, in a file of its own so that nothing

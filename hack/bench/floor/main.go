@@ -5,16 +5,12 @@
 package main
 
 import (
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/bigquery"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/dns"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/kms"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/pubsub"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/secretmanager"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -45,8 +41,10 @@ func main() {
 				_, err := serviceaccount.NewIAMMember(ctx, "binding", &serviceaccount.IAMMemberArgs{})
 				return err
 			},
-			// gkewi registers its Compute Engine resources by their tokens,
-			// without the SDK's compute package (components/internal/vpc).
+			// gkewi registers the VPC's resources and the grants' IAM members
+			// by their tokens, and calls the grants' lookups so, without the
+			// SDK's compute, storage, secretmanager, pubsub and bigquery
+			// packages (components/internal/gcp).
 			func() error { return registerByToken(ctx, "gcp:compute/network:Network", "network") },
 			func() error { return registerByToken(ctx, "gcp:compute/subnetwork:Subnetwork", "subnetwork") },
 			func() error { return registerByToken(ctx, "gcp:compute/router:Router", "router") },
@@ -54,43 +52,26 @@ func main() {
 			func() error {
 				return registerByToken(ctx, "gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig", "routes")
 			},
+			func() error { return registerByToken(ctx, "gcp:storage/bucketIAMMember:BucketIAMMember", "bucket") },
+			func() error {
+				return registerByToken(ctx, "gcp:secretmanager/secretIamMember:SecretIamMember", "secret")
+			},
+			func() error { return registerByToken(ctx, "gcp:pubsub/topicIAMMember:TopicIAMMember", "topic") },
+			func() error {
+				return registerByToken(ctx, "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember", "subscription")
+			},
+			func() error { return registerByToken(ctx, "gcp:bigquery/datasetAccess:DatasetAccess", "dataset") },
+			func() error { return callByToken(ctx, "gcp:storage/getBucket:getBucket") },
+			func() error { return callByToken(ctx, "gcp:secretmanager/getSecret:getSecret") },
+			func() error { return callByToken(ctx, "gcp:pubsub/getTopic:getTopic") },
+			func() error { return callByToken(ctx, "gcp:pubsub/getSubscription:getSubscription") },
+			func() error { return callByToken(ctx, "gcp:bigquery/getDataset:getDataset") },
 			func() error { _, err := container.NewCluster(ctx, "cluster", &container.ClusterArgs{}); return err },
 			func() error { _, err := container.NewNodePool(ctx, "pool", &container.NodePoolArgs{}); return err },
 			func() error { _, err := dns.NewManagedZone(ctx, "zone", &dns.ManagedZoneArgs{}); return err },
 			func() error { _, err := dns.NewRecordSet(ctx, "record", &dns.RecordSetArgs{}); return err },
 			func() error {
 				_, err := kms.NewCryptoKeyIAMMember(ctx, "key", &kms.CryptoKeyIAMMemberArgs{})
-				return err
-			},
-			func() error {
-				_, err := storage.LookupBucket(ctx, &storage.LookupBucketArgs{})
-				return err
-			},
-			func() error {
-				_, err := secretmanager.LookupSecret(ctx, &secretmanager.LookupSecretArgs{})
-				return err
-			},
-			func() error { _, err := pubsub.LookupTopic(ctx, &pubsub.LookupTopicArgs{}); return err },
-			func() error { _, err := pubsub.LookupSubscription(ctx, &pubsub.LookupSubscriptionArgs{}); return err },
-			func() error { _, err := bigquery.LookupDataset(ctx, &bigquery.LookupDatasetArgs{}); return err },
-			func() error {
-				_, err := storage.NewBucketIAMMember(ctx, "bucket", &storage.BucketIAMMemberArgs{})
-				return err
-			},
-			func() error {
-				_, err := secretmanager.NewSecretIamMember(ctx, "secret", &secretmanager.SecretIamMemberArgs{})
-				return err
-			},
-			func() error {
-				_, err := pubsub.NewTopicIAMMember(ctx, "topic", &pubsub.TopicIAMMemberArgs{})
-				return err
-			},
-			func() error {
-				_, err := pubsub.NewSubscriptionIAMMember(ctx, "subscription", &pubsub.SubscriptionIAMMemberArgs{})
-				return err
-			},
-			func() error {
-				_, err := bigquery.NewDatasetAccess(ctx, "dataset", &bigquery.DatasetAccessArgs{})
 				return err
 			},
 			func() error { _, err := random.NewRandomId(ctx, "suffix", &random.RandomIdArgs{}); return err },
@@ -118,6 +99,13 @@ type byToken struct{ pulumi.CustomResourceState }
 func registerByToken(ctx *pulumi.Context, token, name string) error {
 	var res byToken
 	return ctx.RegisterResource(token, name, pulumi.Map{}, &res, pulumi.Version("7.38.0"))
+}
+
+func callByToken(ctx *pulumi.Context, token string) error {
+	var result struct {
+		Name string `pulumi:"name"`
+	}
+	return ctx.Invoke(token, map[string]string{}, &result, pulumi.Version("7.38.0"))
 }
 
 // firstOf runs each step until one fails.

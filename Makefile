@@ -138,7 +138,8 @@ tidy:
 	cd hack/bench && go mod tidy
 
 # Rewrites tests/testdata/plans/<stack>.yaml (for each stack here and in
-# examples/) and docs/architecture.md from the program, and the README's
+# examples/), docs/architecture.md and the pods' commands that the image tests
+# run (tests/testdata/pods.yaml) from the program, and the README's
 # configuration table and the package's descriptions from the doc comments of
 # the component's arguments and outputs; then the policy pack's inputs and
 # the tables of policy/README.md from the pack.

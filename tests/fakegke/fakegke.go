@@ -1,7 +1,7 @@
 // Package fakegke is the GKE metadata server as a pod sees it, and the
 // Google APIs that the verification asks which permissions its pod holds,
 // as fakes that the tiers which run the pod scripts share: the image tier
-// (tests/image) on the host, and the node and engine tiers (tests) for the
+// (components/scripts) on the host, and the node and engine tiers (tests) for the
 // node's pods. It also builds the stub gcloud (tests/gcloudstub) that
 // talks to them.
 package fakegke

@@ -8,7 +8,7 @@ import (
 
 // FixturesFile is where `make plan` writes the pods' commands, from the
 // program under the mocks (TestPodFixturesAreCurrent in tests), and where
-// the image tier (tests/image) reads them, to run them as the default image
+// the image tests (components/scripts) read them, to run them as the default image
 // would without running the program itself.
 const FixturesFile = "testdata/pods.yaml"
 

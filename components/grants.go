@@ -307,16 +307,21 @@ type grantee struct {
 
 func newGrant(ctx *pulumi.Context, name string, g Grant, who grantee, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
 	kind := GrantKinds[g.Kind]
+	return gcp.NewResource(ctx, kind.member, name, memberInputs(g, kind, who), opts...)
+}
+
+// memberInputs are the IAM member's inputs: the resource, the role and the
+// member, and the project but for a bucket, whose name is global. A
+// dataset's is an entry of its access list.
+func memberInputs(g Grant, kind grantKind, who grantee) gcp.Inputs {
+	if g.Kind == DatasetGrant {
+		return datasetAccess(g, who)
+	}
 	inputs := gcp.Inputs{kind.memberInput: pulumi.String(g.Name), "role": pulumi.String(g.Role), "member": who.member}
-	switch g.Kind {
-	case BucketGrant:
-		// A bucket's name is global: its member takes no project.
-	case DatasetGrant:
-		inputs = datasetAccess(g, who)
-	default:
+	if g.Kind != BucketGrant {
 		inputs["project"] = pulumi.String(g.Project)
 	}
-	return gcp.NewResource(ctx, kind.member, name, inputs, opts...)
+	return inputs
 }
 
 // legacyDatasetRoles are the dataset roles that BigQuery stores as its
@@ -338,10 +343,10 @@ var legacyDatasetRoles = map[string]string{
 // principal is an iamMember.
 func datasetAccess(g Grant, who grantee) gcp.Inputs {
 	access := gcp.Inputs{
-		"datasetId": pulumi.String(g.Name),
-		"project":   pulumi.String(g.Project),
-		"role":      pulumi.String(orDefault(legacyDatasetRoles[g.Role], g.Role)),
+		"project": pulumi.String(g.Project),
+		"role":    pulumi.String(orDefault(legacyDatasetRoles[g.Role], g.Role)),
 	}
+	access[GrantKinds[DatasetGrant].memberInput] = pulumi.String(g.Name)
 	if who.direct {
 		access["iamMember"] = who.member
 	} else {

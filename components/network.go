@@ -118,7 +118,7 @@ func newVPC(ctx *pulumi.Context, name string, args networkArgs, parts partOption
 		},
 	}
 	if args.FlowLogs {
-		subnetInputs["logConfig"] = flowLogs
+		subnetInputs["logConfig"] = flowLogs()
 	}
 	subnet, err := gcp.NewSubnetwork(ctx, name+"-subnetwork", subnetInputs, opts...)
 	if err != nil {

@@ -26,10 +26,12 @@ var googleAPIsEndpoints = map[string]struct {
 
 // flowLogs samples half of the subnetwork's flows every 5 seconds, with
 // their metadata, as Google's examples do.
-var flowLogs = gcp.Inputs{
-	"aggregationInterval": pulumi.String("INTERVAL_5_SEC"),
-	"flowSampling":        pulumi.Float64(0.5),
-	"metadata":            pulumi.String("INCLUDE_ALL_METADATA"),
+func flowLogs() gcp.Inputs {
+	return gcp.Inputs{
+		"aggregationInterval": pulumi.String("INTERVAL_5_SEC"),
+		"flowSampling":        pulumi.Float64(0.5),
+		"metadata":            pulumi.String("INCLUDE_ALL_METADATA"),
+	}
 }
 
 // privateZone is a private Cloud DNS zone that sends a domain of Google's

@@ -35,6 +35,8 @@ import (
 
 	"github.com/gkewi/gkewi/components"
 	"github.com/gkewi/gkewi/stacks"
+
+	"github.com/gkewi/gkewi/tests/podspec"
 )
 
 // The engine tier on the node tier's cluster: the program runs under the
@@ -222,9 +224,9 @@ func (w *engineWorld) seed(t *testing.T, name string, config map[string]string) 
 		}
 	}
 	verify := object(rec.byType(jobType)[0])
-	_, env := containerOf(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
+	_, env := podspec.MustContainer(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
 	if account := env["EXPECTED_ACCOUNT"]; !strings.Contains(account, "@") {
-		w.metadata.serve(verify.GetNamespace(), account).HoldGrants(env["GRANTS"])
+		w.metadata.serve(verify.GetNamespace(), account).HoldGrants(env["GRANTS"], 0)
 	}
 	w.metadata.holdIn(verify.GetNamespace(), env["GRANTS"])
 	if config["gkewi:autopilot"] == "true" {

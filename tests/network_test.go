@@ -2,7 +2,15 @@ package tests
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	gotoken "go/token"
+	"maps"
+	"os/exec"
+	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -257,4 +265,111 @@ func TestEveryGoogleResourceAsksForThePinnedProvider(t *testing.T) {
 			t.Errorf("no stack here registers %s, which components/internal/gcp registers by its token", typ)
 		}
 	}
+}
+
+// registeredByToken are the resource types and functions that
+// components/internal/gcp registers and calls by their tokens.
+var registeredByToken = []string{
+	networkType, subnetworkType, "gcp:compute/router:Router", "gcp:compute/routerNat:RouterNat",
+	"gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig",
+	bucketMemberType, secretMemberType, topicMemberType, subscriptionMemberType, datasetAccessType,
+	"gcp:compute/getNetwork:getNetwork", "gcp:compute/getSubnetwork:getSubnetwork",
+	"gcp:storage/getBucket:getBucket", "gcp:secretmanager/getSecret:getSecret", "gcp:pubsub/getTopic:getTopic",
+	"gcp:pubsub/getSubscription:getSubscription", "gcp:bigquery/getDataset:getDataset",
+}
+
+// TestWhatIsRegisteredByTokenIsWhatTheSDKTakes: without the SDK's Args
+// types, nothing checks an input's name at compile time, so each input and
+// argument that the program gives a type of registeredByToken must be one
+// that pulumi-gcp's own Args struct of that type tags, read from the SDK's
+// source in the module cache. (The engine tier's stand-in checks nested
+// names too, against the compiled types.) The stacks between them register
+// and call every one of them, with the dataset's member in both modes.
+func TestWhatIsRegisteredByTokenIsWhatTheSDKTakes(t *testing.T) {
+	t.Parallel()
+	grants := map[string]string{"gkewi:grants": everyKindOfGrant}
+	given := map[string]map[string]bool{}
+	note := func(token string, inputs resource.PropertyMap) {
+		if slices.Contains(registeredByToken, token) {
+			if given[token] == nil {
+				given[token] = map[string]bool{}
+			}
+			for key := range inputs {
+				given[token][string(key)] = true
+			}
+		}
+	}
+	for _, rec := range []*recorder{
+		mustRecord(t, stackConfig(t, "cloud-nat"), inStack("cloud-nat")),
+		mustRecord(t, stackConfig(t, "hardened"), inStack("hardened")),
+		mustRecord(t, withConfig(devFixture(), grants)),
+		mustRecord(t, withConfig(stackConfig(t, "direct"), grants), inStack("direct")),
+	} {
+		for _, r := range rec.resources {
+			note(r.Type, r.Inputs)
+		}
+		for i, token := range rec.invokes {
+			note(token, rec.invokeArgs[i])
+		}
+	}
+	sdk := pulumiGCPSource(t)
+	for _, token := range registeredByToken {
+		if given[token] == nil {
+			t.Errorf("no stack here registers or calls %s", token)
+			continue
+		}
+		tagged := sdkArgs(t, sdk, token)
+		for key := range given[token] {
+			if !tagged[key] {
+				t.Errorf("%s: pulumi-gcp takes no input %q; it takes %v", token, key, slices.Sorted(maps.Keys(tagged)))
+			}
+		}
+	}
+}
+
+// pulumiGCPSource is the directory of the pinned pulumi-gcp SDK's Go
+// packages in the module cache.
+func pulumiGCPSource(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env GOMODCACHE: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "github.com", "pulumi",
+		"pulumi-gcp", "sdk", "v7@v"+pinnedVersion(t, "github.com/pulumi/pulumi-gcp/sdk/v7"), "go", "gcp")
+}
+
+// sdkArgs are the wire names that the SDK's Args struct of token tags: for
+// gcp:MODULE/NAME:TYPE, the struct nameArgs in MODULE/NAME.go, or for a
+// function getX, LookupXArgs.
+func sdkArgs(t *testing.T, sdk, token string) map[string]bool {
+	t.Helper()
+	module, name, _ := strings.Cut(strings.Split(token, ":")[1], "/")
+	args := name + "Args"
+	if rest, ok := strings.CutPrefix(name, "get"); ok {
+		args = "Lookup" + rest + "Args"
+	}
+	file, err := parser.ParseFile(gotoken.NewFileSet(), filepath.Join(sdk, module, name+".go"), nil, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagged := map[string]bool{}
+	ast.Inspect(file, func(n ast.Node) bool {
+		spec, ok := n.(*ast.TypeSpec)
+		if !ok || spec.Name.Name != args {
+			return true
+		}
+		for _, field := range spec.Type.(*ast.StructType).Fields.List {
+			if field.Tag != nil {
+				tag, _ := strconv.Unquote(field.Tag.Value)
+				wire, _, _ := strings.Cut(reflect.StructTag(tag).Get("pulumi"), ",")
+				tagged[wire] = true
+			}
+		}
+		return false
+	})
+	if len(tagged) == 0 {
+		t.Fatalf("%s declares no struct %s", filepath.Join(module, name+".go"), args)
+	}
+	return tagged
 }

@@ -18,6 +18,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/gkewi/gkewi/tests/podspec"
 )
 
 // jobTimeout bounds every wait for a Job: the longest, a pod whose
@@ -93,8 +95,8 @@ func slug(name string) string {
 func (c *nodeCluster) verifyStack(t *testing.T, stack string) {
 	rec := mustRecord(t, stackConfig(t, stack), inStack(stack))
 	verify := namedObject(rec.byType(jobType)[0], stack)
-	_, env := containerOf(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
-	c.metadata.serve(verify.GetNamespace(), env["EXPECTED_ACCOUNT"]).HoldGrants(env["GRANTS"])
+	_, env := podspec.MustContainer(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
+	c.metadata.serve(verify.GetNamespace(), env["EXPECTED_ACCOUNT"]).HoldGrants(env["GRANTS"], 0)
 	for _, obj := range existingObjects(rec) {
 		if err := c.tryApply(obj, "test-setup", true); err != nil {
 			t.Fatalf("creating the existing %s: %v", obj.GetKind(), err)
@@ -126,8 +128,9 @@ func (c *nodeCluster) verifyStack(t *testing.T, stack string) {
 // devObjects are the dev fixture's objects, moved to a namespace of a
 // scenario's own, with the namespace and the KSA created.
 type devObjects struct {
-	namespace, account string
-	cron, verify       *unstructured.Unstructured
+	// grants are the verification's GRANTS, if the recording has any.
+	namespace, account, grants string
+	cron, verify               *unstructured.Unstructured
 }
 
 func (c *nodeCluster) devIn(t *testing.T, rec *recorder, namespace string) *devObjects {
@@ -145,8 +148,8 @@ func (c *nodeCluster) devIn(t *testing.T, rec *recorder, namespace string) *devO
 		c.apply(t, move(rec.byType(typ)[0]))
 	}
 	verify := move(rec.one(t, jobType, "gkewi-verify"))
-	_, env := containerOf(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
-	return &devObjects{namespace: namespace, account: env["EXPECTED_ACCOUNT"],
+	_, env := podspec.MustContainer(t, podTemplate(t, verify.Object, "spec", "template")["spec"].(map[string]any), "verify")
+	return &devObjects{namespace: namespace, account: env["EXPECTED_ACCOUNT"], grants: env["GRANTS"],
 		cron: move(rec.one(t, cronJobType, "gkewi-cronjob")), verify: verify}
 }
 
@@ -202,7 +205,7 @@ func metadataRefusesThreeTimes(t *testing.T, c *nodeCluster, dev *devObjects) {
 }
 
 func everyGrantIsProven(t *testing.T, c *nodeCluster, dev *devObjects) {
-	c.metadata.serve(dev.namespace, dev.account).HoldEveryKindOfGrant(devProject, 0)
+	c.metadata.serve(dev.namespace, dev.account).HoldGrants(dev.grants, 0)
 	c.apply(t, named(dev.verify, "verify"))
 	if err := c.waitForJob(t, dev.namespace, "verify"); err != nil {
 		t.Fatalf("the verification failed with every grant held: %v\n%s", err, c.podReport(t, dev.namespace, "verify"))
@@ -216,7 +219,7 @@ func everyGrantIsProven(t *testing.T, c *nodeCluster, dev *devObjects) {
 // and the Job with it, with the one reason that pulumi-kubernetes sees; the
 // pod's termination message, which Pulumi shows, names the grant.
 func aGrantNeverTakesEffect(t *testing.T, c *nodeCluster, dev *devObjects) {
-	c.metadata.serve(dev.namespace, dev.account).HoldEveryKindOfGrant(devProject, 0, "secretmanager.versions.access")
+	c.metadata.serve(dev.namespace, dev.account).HoldGrants(dev.grants, 0, "secretmanager.versions.access")
 	c.apply(t, named(dev.verify, "verify"))
 	err := c.waitForJob(t, dev.namespace, "verify")
 	if err == nil || !strings.Contains(err.Error(), "[BackoffLimitExceeded]") {
@@ -240,7 +243,7 @@ func aGrantNeverTakesEffect(t *testing.T, c *nodeCluster, dev *devObjects) {
 
 func aGrantTakesEffectLate(t *testing.T, c *nodeCluster, dev *devObjects) {
 	fake := c.metadata.serve(dev.namespace, dev.account)
-	fake.HoldEveryKindOfGrant(devProject, 2)
+	fake.HoldGrants(dev.grants, 2)
 	c.apply(t, named(dev.verify, "verify"))
 	if err := c.waitForJob(t, dev.namespace, "verify"); err != nil {
 		t.Fatalf("a grant that took effect on the third ask failed the verification: %v\n%s", err, c.podReport(t, dev.namespace, "verify"))

@@ -1,8 +1,6 @@
 package tests
 
 import (
-	"os"
-	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -12,20 +10,10 @@ import (
 	"github.com/gkewi/gkewi/tests/podspec"
 )
 
-// The pods' commands as the program registers them, which the image tier
-// (components/scripts) run as the default image would. It reads them from
+// The pods' commands as the program registers them, which the image tests
+// (components/scripts) run as the default image would. They read them from
 // podspec.FixturesFile, which TestPodFixturesAreCurrent keeps current, so
-// that its test binary links no Pulumi SDK and runs while this one links.
-
-// TestMain gives the tests' garbage collector more room: a run allocates
-// much and lives for seconds, and GOGC=400 took 0.3 s off the 3.3 s it ran
-// in on 2 cores. A GOGC in the environment wins.
-func TestMain(m *testing.M) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	os.Exit(m.Run())
-}
+// that their test binary links no Pulumi SDK and runs while this one links.
 
 var jobPod = []any{"spec", "template", "spec"}
 
@@ -100,14 +88,5 @@ func verificationScripts(t *testing.T, command []string) (wait, check string) {
 func containerIn(t *testing.T, reg registration, path []any, name string) ([]string, map[string]string) {
 	t.Helper()
 	pod, _ := get(reg.Inputs, path...).(map[string]any)
-	return containerOf(t, pod, name)
-}
-
-func containerOf(t *testing.T, pod map[string]any, name string) ([]string, map[string]string) {
-	t.Helper()
-	command, env, ok := podspec.Container(pod, name)
-	if !ok {
-		t.Fatalf("the pod has no container %q", name)
-	}
-	return command, env
+	return podspec.MustContainer(t, pod, name)
 }

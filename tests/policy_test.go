@@ -243,6 +243,9 @@ func TestPodsMeetTheRestrictedPodSecurityStandard(t *testing.T) {
 // in rec, which must be the test's own recording.
 func set(t *testing.T, rec *recorder, typ string, value resource.PropertyValue, path ...any) {
 	t.Helper()
+	if rec.shared {
+		t.Fatal("the recording is shared with other tests: record with ownRecording() to change it")
+	}
 	regs := rec.byType(typ)
 	if len(regs) == 0 {
 		t.Fatalf("no %s registered", typ)

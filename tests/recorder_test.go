@@ -60,11 +60,16 @@ type registration struct {
 // recorder is a pulumi.MockResourceMonitor that records every registration
 // and answers invokes from its world.
 type recorder struct {
-	stack             string
-	world             world
-	mu                sync.Mutex
-	resources         []registration
-	invokes           []string
+	stack string
+	world world
+	// shared tells whether other tests read the same recording, which a
+	// test must then not change (ownRecording).
+	shared    bool
+	mu        sync.Mutex
+	resources []registration
+	invokes   []string
+	// invokeArgs are the arguments of each invoke, in the order of invokes.
+	invokeArgs        []resource.PropertyMap
 	outputs           map[string]stackOutput
 	outputsRegistered int
 }
@@ -120,6 +125,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	r.mu.Lock()
 	r.invokes = append(r.invokes, args.Token)
+	r.invokeArgs = append(r.invokeArgs, args.Args)
 	r.mu.Unlock()
 	arg := func(key string) string {
 		if v, ok := args.Args[resource.PropertyKey(key)]; ok && v.IsString() {
@@ -403,13 +409,16 @@ func recordRun(t testing.TB, config map[string]string, opts ...runOption) (*reco
 	if settings.own || settings.program != nil || !reflect.ValueOf(settings.world).IsZero() {
 		return run(settings, settings.program, config)
 	}
-	// A test reads its recording (unless it asks for its own), so the runs
-	// of the gkewi program in the default world are shared: of 185 such runs
-	// in a test run, 95 differ.
+	// Tests read their recordings, and those that change one ask for their
+	// own, so the runs of the gkewi program in the default world are shared
+	// between tests: most are of the same few fixtures.
 	key := settings.stack + "\n" + configKey(config)
 	recording, _ := recordings.LoadOrStore(key, &sharedRun{})
 	shared := recording.(*sharedRun)
-	shared.once.Do(func() { shared.rec, shared.err = run(settings, nil, config) })
+	shared.once.Do(func() {
+		shared.rec, shared.err = run(settings, nil, config)
+		shared.rec.shared = true
+	})
 	return shared.rec, shared.err
 }
 

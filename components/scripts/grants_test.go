@@ -14,14 +14,15 @@ import (
 // (components/scripts/prove-grants.sh), here against the fake Google APIs.
 
 // verificationWithGrants is the verification container of the dev
-// fixture with everyKindOfGrant, and the image environment to run it in,
-// whose fake APIs hold every grant except those in lacking, the secret's
-// only after it has been asked lateSecret times.
+// fixture with a grant on every kind of resource
+// (podspec.VerificationWithGrants), and the image environment to run it in,
+// whose fake APIs hold every grant of its GRANTS but the permissions in
+// lacking, the secret's only after it has been asked lateSecret times.
 func verificationWithGrants(t *testing.T, lateSecret int, lacking ...string) ([]string, map[string]string, *fakegke.Metadata, *imageEnv) {
 	t.Helper()
 	command, env := container(t, podspec.VerificationWithGrants)
 	metadata := fakegke.Serve(t, fixtures.Account)
-	metadata.HoldEveryKindOfGrant(fixtures.Project, lateSecret, lacking...)
+	metadata.HoldGrants(env["GRANTS"], lateSecret, lacking...)
 	return command, env, metadata, newImageEnv(t, metadata)
 }
 
@@ -144,9 +145,9 @@ func TestVerifyCommandProvesTheGrantsAtOnce(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			metadata := fakegke.Serve(t, fixtures.Account)
-			metadata.HoldEveryKindOfGrant(fixtures.Project, 0, c.lacking...)
 			image := newImageEnv(t, metadata)
-			checkCommand, env := containerOf(t, verifyPod(t, image, command)["spec"].(map[string]any), "wi-check")
+			checkCommand, env := podspec.MustContainer(t, verifyPod(t, image, command)["spec"].(map[string]any), "wi-check")
+			metadata.HoldGrants(env["GRANTS"], 0, c.lacking...)
 			got := image.run(t, checkCommand, env)
 			if got.code != c.code || len(image.sleepsAsked(t)) != 0 {
 				t.Errorf("exit %d after %d waits, want %d at once: %+v", got.code, len(image.sleepsAsked(t)), c.code, got)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gkewi/gkewi/components/scripts"
 	"github.com/gkewi/gkewi/tests/fakegke"
 	"github.com/gkewi/gkewi/tests/lowpriority"
 	"github.com/gkewi/gkewi/tests/podspec"
@@ -25,14 +27,45 @@ import (
 // package keeps current. This package links no Pulumi SDK, so that
 // `go test ./...` runs it while it links the tests package.
 
-// fixtures are the commands the program gives the dev fixture's pods.
-var fixtures = func() *podspec.Fixtures {
-	f, err := podspec.LoadFixtures(filepath.Join("..", "..", "tests", podspec.FixturesFile))
-	if err != nil {
-		panic(err)
+// fixtures are the commands the program gives the dev fixture's pods, which
+// TestMain reads.
+var fixtures *podspec.Fixtures
+
+// fixturesFile is podspec.FixturesFile from here.
+var fixturesFile = filepath.Join("..", "..", "tests", podspec.FixturesFile)
+
+// TestMain reads the fixtures, refuses them when they hold other scripts
+// than those here, and runs the tests at a lower priority, beside the link
+// of the tests package's binary (tests/lowpriority says why).
+func TestMain(m *testing.M) {
+	var err error
+	if fixtures, err = podspec.LoadFixtures(fixturesFile); err == nil {
+		err = scriptsAreCurrent(fixtures)
 	}
-	return f
-}()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(lowpriority.Run(m))
+}
+
+// scriptsAreCurrent refuses fixtures made before a script changed, which
+// the tests here would run as it was: TestPodFixturesAreCurrent in tests
+// fails too, but only in a run of that package.
+func scriptsAreCurrent(f *podspec.Fixtures) error {
+	var commands strings.Builder
+	for _, c := range f.Containers {
+		commands.WriteString(strings.Join(c.Command, "\n"))
+	}
+	for name, script := range map[string]string{
+		"wait-for-identity.sh": scripts.WaitForIdentity, "verify.sh": scripts.Verify, "prove-grants.sh": scripts.ProveGrants,
+	} {
+		if !strings.Contains(commands.String(), script) {
+			return fmt.Errorf("%s was made from another %s than components/scripts holds now: run `make plan`", fixturesFile, name)
+		}
+	}
+	return nil
+}
 
 // container is the command and the environment of one of the fixtures'
 // containers; the environment is the test's own copy.
@@ -40,7 +73,7 @@ func container(t *testing.T, name string) ([]string, map[string]string) {
 	t.Helper()
 	c, ok := fixtures.Containers[name]
 	if !ok {
-		t.Fatalf("%s has no container %q; run `make plan`", podspec.FixturesFile, name)
+		t.Fatalf("%s has no container %q; run `make plan`", fixturesFile, name)
 	}
 	return c.Command, maps.Clone(c.Env)
 }
@@ -50,19 +83,9 @@ func output(t *testing.T, name string) string {
 	t.Helper()
 	command, ok := fixtures.Outputs[name]
 	if !ok {
-		t.Fatalf("%s has no output %q; run `make plan`", podspec.FixturesFile, name)
+		t.Fatalf("%s has no output %q; run `make plan`", fixturesFile, name)
 	}
 	return command
-}
-
-// containerOf is the command and env of the pod's container name.
-func containerOf(t *testing.T, pod map[string]any, name string) ([]string, map[string]string) {
-	t.Helper()
-	command, env, ok := podspec.Container(pod, name)
-	if !ok {
-		t.Fatalf("the pod has no container %q", name)
-	}
-	return command, env
 }
 
 // defaultImageTools are the commands that the default image,
@@ -248,10 +271,4 @@ func TestTheImageEnvironmentHoldsOnlyWhatTheImageHas(t *testing.T) {
 	if got.code != 127 || !strings.Contains(got.stderr, "curl: not found") {
 		t.Errorf("curl ran in the image environment: %+v", got)
 	}
-}
-
-// TestMain runs the image tests at a lower priority, beside the link of the
-// tests package's binary (tests/lowpriority says why).
-func TestMain(m *testing.M) {
-	os.Exit(lowpriority.Run(m))
 }

@@ -216,12 +216,12 @@ func TestVerifyCommandRunsTheVerificationAsTheKSA(t *testing.T) {
 		t.Errorf("the namespace would refuse the check pod: %v", violations)
 	}
 	// The init container first, as the kubelet runs them.
-	waitCommand, waitEnv := containerOf(t, spec, "wait-for-identity")
+	waitCommand, waitEnv := podspec.MustContainer(t, spec, "wait-for-identity")
 	metadata.SetRefuseTokens(2)
 	if got := image.run(t, waitCommand, waitEnv); got.code != 0 || !strings.Contains(got.stdout, "token received on attempt 3") {
 		t.Errorf("the check pod does not wait for its identity: %+v", got)
 	}
-	checkCommand, env := containerOf(t, spec, "wi-check")
+	checkCommand, env := podspec.MustContainer(t, spec, "wi-check")
 	if got := image.run(t, checkCommand, env); got.code != 0 || !strings.Contains(got.stdout, "verify: OK") {
 		t.Errorf("the check pod's command failed for the right account: %+v", got)
 	}

@@ -1,8 +1,8 @@
 // Command bench is `make bench`: the loops a maintainer feels, measured side
 // by side in one run. Each round makes a one-line edit and times the build
-// that follows, for gkewi's program (in components/, linked as the Makefile
-// links it) and for the bare program in floor/ (an edit in its own main
-// package, default flags); then an edit in components/ and the test run that
+// that follows, for gkewi's program (in components/) and for the bare
+// program in floor/ (an edit in its own main package), both linked as the
+// Makefile links; then an edit in components/ and the test run that
 // follows, as `make test` runs it; and `go test -count=1 ./...` with nothing
 // edited, the test loop as the issue that asked for this bench measured it.
 // It prints the medians.
@@ -33,6 +33,9 @@ func main() {
 	rounds := flag.Int("rounds", 5, "edits per measurement")
 	flag.Parse()
 	log.SetFlags(0)
+	if *rounds < 1 {
+		log.Fatalf("-rounds %d: a median needs at least one round", *rounds)
+	}
 	b, err := newBench(*root)
 	if err != nil {
 		log.Fatal(err)
@@ -75,8 +78,8 @@ func newBench(root string) (*bench, error) {
 var sdkPackage = regexp.MustCompile(`^github\.com/pulumi/pulumi-(gcp|kubernetes|random)/sdk/v\d+/go/[^ ]*$`)
 
 // sameSDKPackages refuses a floor that does not link the provider SDK
-// packages that the program links, no more and no fewer: it would weigh
-// the program against another program.
+// packages that the program links, at the same versions, no more and no
+// fewer: it would weigh the program against another program.
 func sameSDKPackages(program, floor string) error {
 	want, err := sdkPackages(program)
 	if err != nil {
@@ -93,7 +96,7 @@ func sameSDKPackages(program, floor string) error {
 }
 
 func sdkPackages(dir string) ([]string, error) {
-	list := exec.Command("go", "list", "-deps", ".")
+	list := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}{{with .Module}}@{{.Version}}{{end}}", ".")
 	list.Dir = dir
 	out, err := list.Output()
 	if err != nil {
@@ -101,7 +104,7 @@ func sdkPackages(dir string) ([]string, error) {
 	}
 	var packages []string
 	for _, pkg := range strings.Fields(string(out)) {
-		if sdkPackage.MatchString(pkg) && !strings.Contains(pkg, "/internal") {
+		if path, _, _ := strings.Cut(pkg, "@"); sdkPackage.MatchString(path) && !strings.Contains(path, "/internal") {
 			packages = append(packages, pkg)
 		}
 	}
@@ -158,7 +161,7 @@ func (b *bench) run(rounds int) error {
 		return b.timed(components, "components", b.root, b.goflags, "build", "-o", filepath.Join(b.out, "gkewi"), ".")
 	}}
 	floor := &loop{run: func() (float64, error) {
-		return b.timed(b.floor, "main", b.floor, "", "build", "-o", filepath.Join(b.out, "floor"), ".")
+		return b.timed(b.floor, "main", b.floor, b.goflags, "build", "-o", filepath.Join(b.out, "floor"), ".")
 	}}
 	edited := &loop{run: func() (float64, error) {
 		return b.timed(components, "components", b.root, b.goflags, "test", "./...")
@@ -185,7 +188,7 @@ func (b *bench) run(rounds int) error {
 		}
 	}
 	p, f, w, e := median(program.rounds), median(floor.rounds), median(warm.rounds), median(edited.rounds)
-	fmt.Printf(`gkewi bench: median of %d rounds (%d cores, %s, GOFLAGS=%s for gkewi)
+	fmt.Printf(`gkewi bench: median of %d rounds (%d cores, %s, GOFLAGS=%s, the Makefile's)
 | loop | gkewi | floor | ratio | goal |
 |---|---|---|---|---|
 | one-line edit in components/ → go build | %.2f s | %.2f s | %.2f× | ≤ %.2f× %s |

@@ -96,7 +96,7 @@ func (m *Metadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "Forbidden", http.StatusForbidden)
 			return
 		}
-		writeJSON(w, map[string]any{"access_token": TokenOf(m.account), "expires_in": 3599, "token_type": "Bearer"})
+		writeJSON(w, map[string]any{"access_token": tokenOf(m.account), "expires_in": 3599, "token_type": "Bearer"})
 	default:
 		http.NotFound(w, r)
 	}

@@ -30,21 +30,10 @@ type permissions struct {
 	asked    int
 }
 
-// TokenOf is the access token that the fake metadata server gives account:
+// tokenOf is the access token that the fake metadata server gives account:
 // the fake APIs tell accounts apart by it.
-func TokenOf(account string) string {
+func tokenOf(account string) string {
 	return "ya29.fake-" + account
-}
-
-// Hold makes the fake APIs answer that the account holds held on resource
-// once refusals asks have gone unanswered.
-func (m *Metadata) Hold(resource string, refusals int, held ...string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.held == nil {
-		m.held = Held{}
-	}
-	m.held[resource] = &permissions{held: held, refusals: refusals}
 }
 
 // Asks is how often the fake APIs were asked about resource.
@@ -80,11 +69,20 @@ func HeldFor(grants string) Held {
 	return held
 }
 
-// HoldGrants makes the fake APIs hold every grant of GRANTS.
-func (m *Metadata) HoldGrants(grants string) {
+// HoldGrants makes the fake APIs hold every grant of GRANTS but the
+// permissions in lacking, a secret's only once it has been asked lateSecret
+// times, as while a new grant propagates.
+func (m *Metadata) HoldGrants(grants string, lateSecret int, lacking ...string) {
+	held := HeldFor(grants)
+	for resource, h := range held {
+		h.held = slices.DeleteFunc(h.held, func(p string) bool { return slices.Contains(lacking, p) })
+		if strings.Contains(resource, "/secrets/") {
+			h.refusals = lateSecret
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.held = HeldFor(grants)
+	m.held = held
 }
 
 // heldOf answers which of asked the caller holds on resource; m.mu is held.
@@ -108,7 +106,7 @@ func (m *Metadata) heldOf(resource string, asked []string) []string {
 
 // serveAPI answers a Google API call; m.mu is held.
 func (m *Metadata) serveAPI(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer "+TokenOf(m.account) {
+	if r.Header.Get("Authorization") != "Bearer "+tokenOf(m.account) {
 		apiError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
 		return
 	}
@@ -161,24 +159,4 @@ func apiError(w http.ResponseWriter, code int, status, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": message, "status": status}})
-}
-
-// HoldEveryKindOfGrant makes the fake APIs hold, in project, every grant of
-// the tests' everyKindOfGrant (tests/grants_test.go): the permissions that
-// each role is proven by (components/grants.go), but those in lacking; the
-// secret's only once it has been asked lateSecret times.
-func (m *Metadata) HoldEveryKindOfGrant(project string, lateSecret int, lacking ...string) {
-	for resource, held := range map[string][]string{
-		"b/reports-input": {"storage.objects.get", "storage.objects.list"},
-		"projects/" + project + "/secrets/db-password":            {"secretmanager.versions.access"},
-		"projects/" + project + "/topics/reports-done":            {"pubsub.topics.publish"},
-		"projects/" + project + "/subscriptions/reports-requests": {"pubsub.subscriptions.consume"},
-		"projects/my-gkewi-data-project/datasets/sales":           {"bigquery.datasets.get"},
-	} {
-		refusals := 0
-		if strings.Contains(resource, "/secrets/") {
-			refusals = lateSecret
-		}
-		m.Hold(resource, refusals, slices.DeleteFunc(held, func(p string) bool { return slices.Contains(lacking, p) })...)
-	}
 }

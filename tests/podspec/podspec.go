@@ -5,6 +5,7 @@ package podspec
 
 import (
 	"encoding/json"
+	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,6 +45,17 @@ func Container(pod map[string]any, name string) (command []string, env map[strin
 		return command, env, true
 	}
 	return nil, nil, false
+}
+
+// MustContainer is Container for a test, which fails when the pod has no
+// container name.
+func MustContainer(t testing.TB, pod map[string]any, name string) (command []string, env map[string]string) {
+	t.Helper()
+	command, env, ok := Container(pod, name)
+	if !ok {
+		t.Fatalf("the pod has no container %q", name)
+	}
+	return command, env
 }
 
 // podSecurity is the PodSecurity admission plugin's own evaluator.

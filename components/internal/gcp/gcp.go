@@ -1,9 +1,10 @@
 // Package gcp registers the pulumi-gcp v7 resources, and calls the
 // functions, that gkewi uses of the SDK packages it needs only a few flat
 // ones of, by their tokens, with the same inputs and provider version as
-// the SDK's own constructors: the VPC's (compute) and the grants' (storage,
-// secretmanager, pubsub, bigquery). The cluster's, deep and many, stay the
-// SDK's (container), as do those of the packages that cost a link little.
+// the SDK's own constructors: the VPC's (compute), named in vpc.go, and the
+// grants' (storage, secretmanager, pubsub, bigquery), which the component's
+// GrantKinds names. The cluster's, deep and many, stay the SDK's
+// (container), as do those of the packages that cost a link little.
 //
 // It is a package of its own for the link. Each of those SDK packages
 // registers every one of its types' outputs in its init, so all of them are
@@ -12,12 +13,16 @@
 // loaded (1.76 GB, now 1.22 GB), in every test binary and every `pulumi
 // preview` build, for ten resource types and seven functions (README,
 // "Performance"). What the SDK would check stays checked:
-//   - every plan in tests/testdata/plans, made with the SDK's constructors,
-//     is unchanged, inputs and all (TestPlansAreCurrent);
-//   - the engine tier's GCP stand-in refuses any input or function argument
-//     that the SDK's own types lack (tests/standin/gcp, wire.go);
+//   - each input and argument the program gives is one that the SDK's own
+//     Args struct of the type tags, read from its source
+//     (TestWhatIsRegisteredByTokenIsWhatTheSDKTakes); the engine tier's GCP
+//     stand-in checks nested ones too, against the compiled types
+//     (tests/standin/gcp, wire.go);
+//   - the plans in tests/testdata/plans did not change when these left the
+//     SDK's constructors (TestPlansAreCurrent);
 //   - each registration asks for the provider version that go.mod pins, as
-//     the SDK's do (TestEveryGoogleResourceAsksForThePinnedProvider).
+//     the SDK's do (TestEveryGoogleResourceAsksForThePinnedProvider); a call
+//     does too, through Call, which the mocks cannot see.
 package gcp
 
 import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -49,9 +54,10 @@ func register(ctx *pulumi.Context, token, name string, inputs Inputs, res pulumi
 	return ctx.RegisterResource(token, name, inputs, res, append([]pulumi.ResourceOption{pulumi.Version(SDKVersion)}, opts...)...)
 }
 
-// Call calls the function token with args, a struct tagged with the wire
-// names, and decodes what it returns into result, another; it fails when
-// the function does, as a lookup of a resource that cannot be read does.
+// Call calls the function token with args, by their wire names (a map, or
+// a struct tagged with them), and decodes what it returns into result, a
+// struct tagged so; it fails when the function does, as a lookup of a
+// resource that cannot be read does.
 func Call(ctx *pulumi.Context, token string, args, result any, opts ...pulumi.InvokeOption) error {
 	return ctx.Invoke(token, args, result, append([]pulumi.InvokeOption{pulumi.Version(SDKVersion)}, opts...)...)
 }

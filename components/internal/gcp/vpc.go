@@ -72,12 +72,11 @@ type LookupNetworkArgs struct {
 	Project string `pulumi:"project"`
 }
 
-// LookupNetwork reads a VPC; it fails when the VPC cannot be read.
+// LookupNetwork reads a VPC; it fails when the VPC cannot be read, and
+// gkewi needs nothing of what it returns.
 func LookupNetwork(ctx *pulumi.Context, args LookupNetworkArgs, opts ...pulumi.InvokeOption) error {
-	var network struct {
-		Name string `pulumi:"name"`
-	}
-	return Call(ctx, getNetworkToken, args, &network, opts...)
+	var discarded struct{}
+	return Call(ctx, getNetworkToken, args, &discarded, opts...)
 }
 
 // LookupSubnetworkArgs name a subnetwork.

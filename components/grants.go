@@ -315,7 +315,7 @@ func newGrant(ctx *pulumi.Context, name string, g Grant, who grantee, opts ...pu
 // dataset's is an entry of its access list.
 func memberInputs(g Grant, kind grantKind, who grantee) gcp.Inputs {
 	if g.Kind == DatasetGrant {
-		return datasetAccess(g, who)
+		return datasetAccess(g, kind, who)
 	}
 	inputs := gcp.Inputs{kind.memberInput: pulumi.String(g.Name), "role": pulumi.String(g.Role), "member": who.member}
 	if g.Kind != BucketGrant {
@@ -341,12 +341,12 @@ var legacyDatasetRoles = map[string]string{
 // documentation says so), and clash with any DatasetAccess or
 // Dataset.access of the dataset's owner. A GSA is an entry by email; a
 // principal is an iamMember.
-func datasetAccess(g Grant, who grantee) gcp.Inputs {
+func datasetAccess(g Grant, kind grantKind, who grantee) gcp.Inputs {
 	access := gcp.Inputs{
 		"project": pulumi.String(g.Project),
 		"role":    pulumi.String(orDefault(legacyDatasetRoles[g.Role], g.Role)),
 	}
-	access[GrantKinds[DatasetGrant].memberInput] = pulumi.String(g.Name)
+	access[kind.memberInput] = pulumi.String(g.Name)
 	if who.direct {
 		access["iamMember"] = who.member
 	} else {

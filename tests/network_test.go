@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -239,8 +240,7 @@ func TestEveryGoogleResourceAsksForThePinnedProvider(t *testing.T) {
 	t.Parallel()
 	pinned := pinnedVersion(t, "github.com/pulumi/pulumi-gcp/sdk/v7")
 	byToken := map[string]bool{
-		networkType: false, subnetworkType: false, "gcp:compute/router:Router": false, "gcp:compute/routerNat:RouterNat": false,
-		"gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig": false,
+		networkType: false, subnetworkType: false, routerType: false, routerNatType: false, peeringRoutesType: false,
 		bucketMemberType: false, secretMemberType: false, topicMemberType: false, subscriptionMemberType: false, datasetAccessType: false,
 	}
 	for name, rec := range map[string]*recorder{
@@ -270,26 +270,34 @@ func TestEveryGoogleResourceAsksForThePinnedProvider(t *testing.T) {
 // registeredByToken are the resource types and functions that
 // components/internal/gcp registers and calls by their tokens.
 var registeredByToken = []string{
-	networkType, subnetworkType, "gcp:compute/router:Router", "gcp:compute/routerNat:RouterNat",
-	"gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig",
+	networkType, subnetworkType, routerType, routerNatType, peeringRoutesType,
 	bucketMemberType, secretMemberType, topicMemberType, subscriptionMemberType, datasetAccessType,
 	"gcp:compute/getNetwork:getNetwork", "gcp:compute/getSubnetwork:getSubnetwork",
 	"gcp:storage/getBucket:getBucket", "gcp:secretmanager/getSecret:getSecret", "gcp:pubsub/getTopic:getTopic",
 	"gcp:pubsub/getSubscription:getSubscription", "gcp:bigquery/getDataset:getDataset",
 }
 
+// byTokenModules are the pulumi-gcp modules whose types gkewi registers by
+// their tokens.
+var byTokenModules = regexp.MustCompile(`^gcp:(compute|storage|secretmanager|pubsub|bigquery)/`)
+
 // TestWhatIsRegisteredByTokenIsWhatTheSDKTakes: without the SDK's Args
-// types, nothing checks an input's name at compile time, so each input and
-// argument that the program gives a type of registeredByToken must be one
-// that pulumi-gcp's own Args struct of that type tags, read from the SDK's
-// source in the module cache. (The engine tier's stand-in checks nested
-// names too, against the compiled types.) The stacks between them register
-// and call every one of them, with the dataset's member in both modes.
+// types, nothing checks an input's name at compile time, so each top-level
+// input and argument that the program gives a type of registeredByToken
+// must be one that pulumi-gcp's own Args struct of that type tags, read
+// from the SDK's source in the module cache. (The engine tier's stand-in
+// checks nested names too, against the compiled types.) The stacks between
+// them register and call every one of them, with the dataset's member in
+// both modes and the subnetwork's flow logs; a type of those modules that
+// registeredByToken lacks fails the test.
 func TestWhatIsRegisteredByTokenIsWhatTheSDKTakes(t *testing.T) {
 	t.Parallel()
 	grants := map[string]string{"gkewi:grants": everyKindOfGrant}
 	given := map[string]map[string]bool{}
 	note := func(token string, inputs resource.PropertyMap) {
+		if byTokenModules.MatchString(token) && !slices.Contains(registeredByToken, token) {
+			t.Errorf("%s is of a module that gkewi registers by token, and not in registeredByToken", token)
+		}
 		if slices.Contains(registeredByToken, token) {
 			if given[token] == nil {
 				given[token] = map[string]bool{}
@@ -304,6 +312,7 @@ func TestWhatIsRegisteredByTokenIsWhatTheSDKTakes(t *testing.T) {
 		mustRecord(t, stackConfig(t, "hardened"), inStack("hardened")),
 		mustRecord(t, withConfig(devFixture(), grants)),
 		mustRecord(t, withConfig(stackConfig(t, "direct"), grants), inStack("direct")),
+		mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:flowLogs": "true"})),
 	} {
 		for _, r := range rec.resources {
 			note(r.Type, r.Inputs)

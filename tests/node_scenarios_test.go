@@ -128,9 +128,10 @@ func (c *nodeCluster) verifyStack(t *testing.T, stack string) {
 // devObjects are the dev fixture's objects, moved to a namespace of a
 // scenario's own, with the namespace and the KSA created.
 type devObjects struct {
+	namespace, account string
 	// grants are the verification's GRANTS, if the recording has any.
-	namespace, account, grants string
-	cron, verify               *unstructured.Unstructured
+	grants       string
+	cron, verify *unstructured.Unstructured
 }
 
 func (c *nodeCluster) devIn(t *testing.T, rec *recorder, namespace string) *devObjects {

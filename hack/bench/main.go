@@ -74,12 +74,14 @@ func newBench(root string) (*bench, error) {
 	return &bench{root: root, floor: floor, out: out, goflags: goflags}, nil
 }
 
-// sdkPackage matches the provider SDKs' packages, less their internals.
-var sdkPackage = regexp.MustCompile(`^github\.com/pulumi/pulumi-(gcp|kubernetes|random)/sdk/v\d+/go/[^ ]*$`)
+// sdkPackage matches the provider SDKs' packages, less their internals,
+// and the Pulumi SDK's own.
+var sdkPackage = regexp.MustCompile(`^github\.com/pulumi/(pulumi-(gcp|kubernetes|random)/sdk/v\d+/go/[^ ]*|pulumi/sdk/v3/go/pulumi)$`)
 
 // sameSDKPackages refuses a floor that does not link the provider SDK
-// packages that the program links, at the same versions, no more and no
-// fewer: it would weigh the program against another program.
+// packages that the program links, and the Pulumi SDK, at the same
+// versions, no more and no fewer: it would weigh the program against
+// another program.
 func sameSDKPackages(program, floor string) error {
 	want, err := sdkPackages(program)
 	if err != nil {

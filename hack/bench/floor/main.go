@@ -61,6 +61,8 @@ func main() {
 				return registerByToken(ctx, "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember", "subscription")
 			},
 			func() error { return registerByToken(ctx, "gcp:bigquery/datasetAccess:DatasetAccess", "dataset") },
+			func() error { return callByToken(ctx, "gcp:compute/getNetwork:getNetwork") },
+			func() error { return callByToken(ctx, "gcp:compute/getSubnetwork:getSubnetwork") },
 			func() error { return callByToken(ctx, "gcp:storage/getBucket:getBucket") },
 			func() error { return callByToken(ctx, "gcp:secretmanager/getSecret:getSecret") },
 			func() error { return callByToken(ctx, "gcp:pubsub/getTopic:getTopic") },

@@ -233,37 +233,33 @@ func TestEgressToGoogleReachesTheRegistriesToo(t *testing.T) {
 // (components/internal/gcp), not by the SDK's constructors, which ask the
 // engine for the SDK's own version. Each must ask for that same version,
 // go.mod's (gcp.SDKVersion), or the engine would give it a default provider
-// of its own, of whichever version it finds. The cloud-nat stack creates
-// four of the VPC's five, the hardened stack the fifth, and the dev fixture
-// with every kind of grant the five members.
+// of its own, of whichever version it finds. byTokenRecordings create every
+// one of them.
 func TestEveryGoogleResourceAsksForThePinnedProvider(t *testing.T) {
 	t.Parallel()
 	pinned := pinnedVersion(t, "github.com/pulumi/pulumi-gcp/sdk/v7")
-	byToken := map[string]bool{
-		networkType: false, subnetworkType: false, routerType: false, routerNatType: false, peeringRoutesType: false,
-		bucketMemberType: false, secretMemberType: false, topicMemberType: false, subscriptionMemberType: false, datasetAccessType: false,
-	}
-	for name, rec := range map[string]*recorder{
-		"cloud-nat":                     mustRecord(t, stackConfig(t, "cloud-nat"), inStack("cloud-nat")),
-		"hardened":                      mustRecord(t, stackConfig(t, "hardened"), inStack("hardened")),
-		"dev, with every kind of grant": mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:grants": everyKindOfGrant})),
-	} {
+	for name, rec := range byTokenRecordings(t) {
 		for _, r := range rec.resources {
-			if !strings.HasPrefix(r.Type, "gcp:") {
-				continue
-			}
-			if r.Version != pinned {
+			if strings.HasPrefix(r.Type, "gcp:") && r.Version != pinned {
 				t.Errorf("%s: %s %s asks for pulumi-gcp %q; want %s, go.mod's", name, r.Type, r.Name, r.Version, pinned)
 			}
-			if _, ok := byToken[r.Type]; ok {
-				byToken[r.Type] = true
-			}
 		}
 	}
-	for typ, seen := range byToken {
-		if !seen {
-			t.Errorf("no stack here registers %s, which components/internal/gcp registers by its token", typ)
-		}
+}
+
+// byTokenRecordings are recordings that between them register and call
+// every one of registeredByToken (TestWhatIsRegisteredByTokenIsWhatTheSDKTakes
+// fails when one is missing), with the dataset's member in both modes and
+// the subnetwork's flow logs.
+func byTokenRecordings(t *testing.T) map[string]*recorder {
+	t.Helper()
+	grants := map[string]string{"gkewi:grants": everyKindOfGrant}
+	return map[string]*recorder{
+		"cloud-nat":                        mustRecord(t, stackConfig(t, "cloud-nat"), inStack("cloud-nat")),
+		"hardened":                         mustRecord(t, stackConfig(t, "hardened"), inStack("hardened")),
+		"dev, with every kind of grant":    mustRecord(t, withConfig(devFixture(), grants)),
+		"direct, with every kind of grant": mustRecord(t, withConfig(stackConfig(t, "direct"), grants), inStack("direct")),
+		"dev, with flow logs":              mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:flowLogs": "true"})),
 	}
 }
 
@@ -287,12 +283,10 @@ var byTokenModules = regexp.MustCompile(`^gcp:(compute|storage|secretmanager|pub
 // must be one that pulumi-gcp's own Args struct of that type tags, read
 // from the SDK's source in the module cache. (The engine tier's stand-in
 // checks nested names too, against the compiled types.) The stacks between
-// them register and call every one of them, with the dataset's member in
-// both modes and the subnetwork's flow logs; a type of those modules that
-// registeredByToken lacks fails the test.
+// them (byTokenRecordings) register and call every one of them; a type of
+// those modules that registeredByToken lacks fails the test.
 func TestWhatIsRegisteredByTokenIsWhatTheSDKTakes(t *testing.T) {
 	t.Parallel()
-	grants := map[string]string{"gkewi:grants": everyKindOfGrant}
 	given := map[string]map[string]bool{}
 	note := func(token string, inputs resource.PropertyMap) {
 		if byTokenModules.MatchString(token) && !slices.Contains(registeredByToken, token) {
@@ -307,13 +301,7 @@ func TestWhatIsRegisteredByTokenIsWhatTheSDKTakes(t *testing.T) {
 			}
 		}
 	}
-	for _, rec := range []*recorder{
-		mustRecord(t, stackConfig(t, "cloud-nat"), inStack("cloud-nat")),
-		mustRecord(t, stackConfig(t, "hardened"), inStack("hardened")),
-		mustRecord(t, withConfig(devFixture(), grants)),
-		mustRecord(t, withConfig(stackConfig(t, "direct"), grants), inStack("direct")),
-		mustRecord(t, withConfig(devFixture(), map[string]string{"gkewi:flowLogs": "true"})),
-	} {
+	for _, rec := range byTokenRecordings(t) {
 		for _, r := range rec.resources {
 			note(r.Type, r.Inputs)
 		}
